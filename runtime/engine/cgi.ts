@@ -1,0 +1,77 @@
+// The command shape, served as CGI/1.1 (RFC 3875): request -> meta-variables + stdin;
+// stdout -> header lines, a blank line, the body.
+
+import type { InvokeRequest, InvokeResponse } from './types.js';
+
+/** Headers that never become HTTP_* variables: the body ones have their own variables, and
+ *  Proxy is dropped so a request cannot set HTTP_PROXY in the guest (httpoxy). */
+const SKIP_HEADERS = new Set(['content-type', 'content-length', 'proxy', 'connection']);
+
+export function cgiEnvironment(fnName: string, req: InvokeRequest, configEnv: Record<string, string>): Record<string, string> {
+  const [serverName, serverPort = req.scheme === 'https' ? '443' : '80'] = req.authority.split(':');
+  const env: Record<string, string> = {
+    GATEWAY_INTERFACE: 'CGI/1.1',
+    SERVER_PROTOCOL: 'HTTP/1.1',
+    SERVER_SOFTWARE: 'wisp',
+    SERVER_NAME: serverName ?? 'localhost',
+    SERVER_PORT: serverPort,
+    REQUEST_METHOD: req.method,
+    SCRIPT_NAME: `/fn/${fnName}`,
+    PATH_INFO: req.path,
+    QUERY_STRING: req.query,
+    REMOTE_ADDR: req.remoteAddr,
+    REQUEST_ID: req.requestId,
+  };
+  for (const [name, value] of req.headers) {
+    const lower = name.toLowerCase();
+    if (lower === 'content-type') env.CONTENT_TYPE = value;
+    if (SKIP_HEADERS.has(lower)) continue;
+    const key = `HTTP_${lower.toUpperCase().replace(/-/g, '_')}`;
+    env[key] = env[key] ? `${env[key]}, ${value}` : value;
+  }
+  if (req.body.length > 0 || req.headers.some(([n]) => n.toLowerCase() === 'content-length')) {
+    env.CONTENT_LENGTH = String(req.body.length);
+  }
+  // The function's configured environment wins over anything a request could set.
+  return { ...env, ...configEnv };
+}
+
+export class CgiParseError extends Error {}
+
+function headerEnd(out: Uint8Array): { end: number; next: number } | undefined {
+  for (let i = 0; i < out.length; i++) {
+    if (out[i] !== 0x0a) continue;
+    if (out[i + 1] === 0x0a) return { end: i, next: i + 2 };
+    if (out[i + 1] === 0x0d && out[i + 2] === 0x0a) return { end: i, next: i + 3 };
+  }
+  return undefined;
+}
+
+export function parseCgiResponse(out: Uint8Array): InvokeResponse {
+  const split = headerEnd(out);
+  if (!split) {
+    throw new CgiParseError(
+      "the function's stdout is not a CGI response: expected header lines (e.g. 'Content-Type: text/plain'), a blank line, then the body",
+    );
+  }
+  const head = Buffer.from(out.subarray(0, split.end)).toString('latin1');
+  const headers: [string, string][] = [];
+  let status: number | undefined;
+  for (const raw of head.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new CgiParseError(`invalid CGI header line: ${JSON.stringify(line.slice(0, 80))}`);
+    const name = line.slice(0, colon).trim();
+    const value = line.slice(colon + 1).trim();
+    if (name.toLowerCase() === 'status') {
+      const code = Number.parseInt(value, 10);
+      if (!(code >= 100 && code <= 999)) throw new CgiParseError(`invalid CGI Status: ${JSON.stringify(value)}`);
+      status = code;
+    } else {
+      headers.push([name, value]);
+    }
+  }
+  // RFC 3875 6.3.2: a Location without a Status is a redirect.
+  status ??= headers.some(([n]) => n.toLowerCase() === 'location') ? 302 : 200;
+  return { status, headers, body: out.subarray(split.next) };
+}

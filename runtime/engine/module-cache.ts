@@ -1,0 +1,51 @@
+// Compiled core modules, shared by every instance of an artifact. LRU with a byte budget:
+// the budget counts wasm bytes (V8's code size follows them; lazy compilation makes the real
+// footprint smaller until functions run).
+
+export interface CompiledArtifact {
+  modules: Map<string, WebAssembly.Module>;
+  bytes: number;
+}
+
+export class ModuleCache {
+  private entries = new Map<string, CompiledArtifact>();
+  private used = 0;
+
+  constructor(readonly budgetBytes: number) {}
+
+  get(key: string): CompiledArtifact | undefined {
+    const hit = this.entries.get(key);
+    if (hit) {
+      // Re-insert: Map iteration order is insertion order, so the first key is the LRU one.
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+    }
+    return hit;
+  }
+
+  set(key: string, value: CompiledArtifact): void {
+    this.delete(key);
+    this.entries.set(key, value);
+    this.used += value.bytes;
+    for (const [k] of this.entries) {
+      // Never evict the entry just added, even if it alone is over budget.
+      if (this.used <= this.budgetBytes || k === key) break;
+      this.delete(k);
+    }
+  }
+
+  delete(key: string): void {
+    const old = this.entries.get(key);
+    if (old) {
+      this.used -= old.bytes;
+      this.entries.delete(key);
+    }
+  }
+
+  get usedBytes(): number {
+    return this.used;
+  }
+  get size(): number {
+    return this.entries.size;
+  }
+}
