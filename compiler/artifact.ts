@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { transpile } from '@bytecodealliance/jco';
 import { BuildError } from './toolchain.js';
 
-export const ARTIFACT_FORMAT = 1;
+export const ARTIFACT_FORMAT = 2;
 
 export type Shape = 'http' | 'command';
 
@@ -32,6 +32,16 @@ export interface ArtifactMeta {
 }
 
 export const GLUE_FILE = 'component.mjs';
+
+// jco 1.35 lowers an empty string as (ptr 1, len 0) without calling the guest's allocator. The
+// preview1 adapter lays environment strings out back to back from its allocations, so an empty
+// value (QUERY_STRING="" on every request without a query) made getenv return the *next*
+// variable. Allocating zero bytes like wasmtime does keeps the layout right.
+const EMPTY_STRING_SHORTCUT = 'if (s.length === 0) { return { ptr: 1, len: 0 }; }';
+
+function patchGlue(text: string): string {
+  return text.replaceAll(EMPTY_STRING_SHORTCUT, '');
+}
 
 function shapeOf(exports: string[]): Shape {
   if (exports.some((e) => e.startsWith('wasi:http/incoming-handler@'))) return 'http';
@@ -70,9 +80,11 @@ export async function writeArtifact(component: Uint8Array, dir: string, lang: st
   // Write beside the target and rename: a reader never sees a half-written artifact.
   const tmp = `${dir}.${randomBytes(4).toString('hex')}.tmp`;
   await mkdir(tmp, { recursive: true });
-  for (const [name, bytes] of Object.entries(out.files)) {
+  for (let [name, bytes] of Object.entries(out.files)) {
     if (name.endsWith('.d.ts')) continue;
-    const file = name === 'component.js' ? GLUE_FILE : name;
+    const isGlue = name === 'component.js';
+    const file = isGlue ? GLUE_FILE : name;
+    if (isGlue) bytes = new TextEncoder().encode(patchGlue(new TextDecoder().decode(bytes)));
     if (file.endsWith('.wasm')) meta.coreModules.push({ file, bytes: bytes.length });
     await mkdir(dirname(join(tmp, file)), { recursive: true });
     await writeFile(join(tmp, file), bytes);
@@ -80,8 +92,13 @@ export async function writeArtifact(component: Uint8Array, dir: string, lang: st
   await writeFile(join(tmp, 'component.wasm'), component);
   await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta, null, 2));
   await mkdir(dirname(dir), { recursive: true });
-  if (existsSync(dir)) await rm(dir, { recursive: true, force: true });
-  await rename(tmp, dir);
+  try {
+    await rename(tmp, dir);
+  } catch (e) {
+    // Another build of the same inputs won the race: its artifact is identical, keep it.
+    await rm(tmp, { recursive: true, force: true });
+    if (!existsSync(join(dir, 'meta.json'))) throw e;
+  }
   return meta;
 }
 

@@ -7,7 +7,7 @@
  */
 import { DecodeError, type Reader } from './bytes.js';
 
-export const enum K {
+export enum K {
   Plain = 0,
   Block,
   Loop,
@@ -38,7 +38,7 @@ export const enum K {
 }
 
 /** Static cost classes; the numbers live in the cost table (costs.ts). */
-export const enum C {
+export enum C {
   Free = 0,
   Normal,
   Call,

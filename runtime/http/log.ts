@@ -1,0 +1,46 @@
+// Invocation logs: the guest's lines tagged with the request id, then a REPORT line (Lambda's
+// shape) with tier, status and duration.
+
+import type { InvokeResult } from '../engine/types.js';
+
+export interface InvocationRecord {
+  fn: string;
+  requestId: string;
+  status: number;
+  result: InvokeResult;
+}
+
+export interface InvocationLog {
+  record(rec: InvocationRecord): void;
+}
+
+export function reportLine(rec: InvocationRecord): string {
+  const r = rec.result;
+  const parts = [`REPORT RequestId: ${rec.requestId}`, `Tier: ${r.tier}`, `Status: ${rec.status}`, `Duration: ${r.durationMs.toFixed(2)} ms`];
+  if (r.fuelUsed !== undefined) parts.push(`Fuel: ${r.fuelUsed}`);
+  if (r.error) parts.push(`Error: ${r.error.code}`);
+  return parts.join('\t');
+}
+
+/** Writes to a stream (the host's stdout by default), one line per guest line. */
+export class StreamLog implements InvocationLog {
+  constructor(private readonly out: NodeJS.WritableStream = process.stdout) {}
+  record(rec: InvocationRecord): void {
+    const ts = new Date().toISOString();
+    let text = '';
+    for (const line of rec.result.logs) text += `${ts} ${rec.fn} ${rec.requestId} ${line}\n`;
+    if (rec.result.logsTruncated) text += `${ts} ${rec.fn} ${rec.requestId} [log truncated: per-invocation limit reached]\n`;
+    text += `${ts} ${rec.fn} ${reportLine(rec)}\n`;
+    this.out.write(text);
+  }
+}
+
+/** Keeps records in memory (tests, and the basis of log queries). */
+export class MemoryLog implements InvocationLog {
+  readonly records: InvocationRecord[] = [];
+  constructor(private readonly max = 10_000) {}
+  record(rec: InvocationRecord): void {
+    this.records.push(rec);
+    if (this.records.length > this.max) this.records.shift();
+  }
+}
