@@ -41,8 +41,8 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
     engine,
     functions,
     close: async () => {
-      engine.close();
       await server.close();
+      await engine.close();
     },
   };
 }

@@ -1,6 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { ManifestFunctions } from '../runtime/functions/manifest.js';
-import { DATA_DIR, FIXTURES } from './helpers/paths.js';
+import { DATA_DIR, FIXTURES, ROOT } from './helpers/paths.js';
 
 export default async function setup(): Promise<void> {
+  // Worker threads run compiled JS (runtime/engine/worker/script.ts): build dist/ first.
+  execFileSync('npx', ['tsc', '-p', ROOT], { stdio: 'inherit' });
   await ManifestFunctions.load(FIXTURES, { cacheDir: DATA_DIR, onProgress: (l) => console.log(`[setup] ${l}`) });
 }

@@ -1,20 +1,23 @@
-// The engine: artifact -> instance -> response, choosing the cheapest ready tier.
+// The engine: artifact -> compiled modules -> an executor runs the invocation.
 //
 //   hot        a reused instance (spec.reuse), kept after a successful invocation
 //   prewarmed  taken from the function's pool (spec.prewarm > 0)
 //   warm       compiled modules cached: only instantiate
 //   cold       read + compile + instantiate
 //
-// Guests run synchronously on the calling thread; the worker-thread executor of the limits
-// work wraps this same code.
+// Compiling happens here, on the main thread (WebAssembly.compile runs on V8's background
+// threads); guests run in worker threads (isolation 'worker', the default) so a guest past its
+// deadline can be stopped, or on the calling thread (isolation 'inline': no wall-clock limit,
+// for benchmarks and trusted fuel-bounded code).
 
-import { createInstance, type GuestInstance, type IoLimits } from './instance.js';
+import { availableParallelism } from 'node:os';
+import { errors } from './errors.js';
+import { Executor } from './executor.js';
+import type { IoLimits } from './instance.js';
 import { compileArtifact, loadArtifact, type LoadedArtifact } from './loader.js';
 import { ModuleCache, type CompiledArtifact } from './module-cache.js';
-import { InstancePool } from './pool.js';
-import { classifyGuestError, errors } from './errors.js';
-import { runInvocation } from './run.js';
-import type { FunctionSpec, InvokeRequest, InvokeResult, Tier } from './types.js';
+import type { FunctionSpec, InvokeRequest, InvokeResult } from './types.js';
+import { WorkerPool, type JobOutcome } from './worker/pool.js';
 
 export interface EngineOptions {
   /** Byte budget of the compiled-module cache (default 512 MiB). */
@@ -23,32 +26,52 @@ export interface EngineOptions {
   responseBytes?: number;
   /** Per-invocation log cap (default 256 KiB); beyond it lines are dropped and marked. */
   logBytes?: number;
+  /** Where guests run (default 'worker'). */
+  isolation?: 'worker' | 'inline';
+  /** Worker threads kept running (default: the number of cores, at least 2). */
+  minWorkers?: number;
+  /** Most concurrent invocations; more wait in a queue (default 4 x cores, at least 8). */
+  maxWorkers?: number;
   onBackgroundError?: (e: unknown) => void;
 }
 
-/** Instances and pools belong to one configuration of one function version. */
-function specKey(spec: FunctionSpec): string {
-  return JSON.stringify([spec.name, spec.version, spec.artifactDir, spec.memoryMB, spec.env, spec.fuel]);
-}
-
-interface FunctionState {
-  key: string;
-  hot?: GuestInstance;
-  pool?: InstancePool;
+export interface EngineStats {
+  compiledArtifacts: number;
+  compiledBytes: number;
+  workers: number;
+  busyWorkers: number;
+  queued: number;
+  workersReplaced: number;
 }
 
 export class Engine {
   readonly modules: ModuleCache;
-  readonly limits: IoLimits;
+  readonly io: IoLimits;
   private artifacts = new Map<string, Promise<LoadedArtifact>>();
   private compiling = new Map<string, Promise<CompiledArtifact>>();
-  private functions = new Map<string, FunctionState>();
+  private readonly inline?: Executor;
+  private readonly pool?: WorkerPool;
   private readonly onBackgroundError: (e: unknown) => void;
 
   constructor(opts: EngineOptions = {}) {
-    this.modules = new ModuleCache(opts.moduleCacheBytes ?? 512 * 1024 * 1024);
-    this.limits = { responseBytes: opts.responseBytes ?? 6 * 1024 * 1024, logBytes: opts.logBytes ?? 256 * 1024 };
+    this.io = { responseBytes: opts.responseBytes ?? 6 * 1024 * 1024, logBytes: opts.logBytes ?? 256 * 1024 };
     this.onBackgroundError = opts.onBackgroundError ?? ((e) => console.error('wisp: background error:', e));
+    this.modules = new ModuleCache(opts.moduleCacheBytes ?? 512 * 1024 * 1024, (dir) => {
+      this.pool?.broadcast({ type: 'drop', dir });
+      this.inline?.dropArtifact(dir);
+    });
+    if (opts.isolation === 'inline') {
+      this.inline = new Executor(this.io, this.onBackgroundError);
+    } else {
+      const cores = availableParallelism();
+      const min = opts.minWorkers ?? Math.max(2, cores);
+      this.pool = new WorkerPool({
+        init: { io: this.io },
+        min,
+        max: Math.max(min, opts.maxWorkers ?? Math.max(8, 4 * cores)),
+        onLog: (m) => this.onBackgroundError(m),
+      });
+    }
   }
 
   private artifact(dir: string): Promise<LoadedArtifact> {
@@ -76,91 +99,73 @@ export class Engine {
     return { compiled, cold: true };
   }
 
-  private state(spec: FunctionSpec): FunctionState {
-    const key = specKey(spec);
-    let st = this.functions.get(spec.name);
-    if (!st || st.key !== key) {
-      st?.pool?.close();
-      st = { key };
-      this.functions.set(spec.name, st);
-    }
-    if (spec.prewarm > 0 && !st.pool) {
-      st.pool = new InstancePool(spec.prewarm, () => this.newInstance(spec), this.onBackgroundError);
-    }
-    return st;
+  private async inlineReady(art: LoadedArtifact, compiled: CompiledArtifact): Promise<Executor> {
+    const ex = this.inline!;
+    if (!ex.hasArtifact(art.dir)) ex.addArtifact({ art, compiled });
+    return ex;
   }
 
-  private async newInstance(spec: FunctionSpec): Promise<GuestInstance> {
-    const art = await this.artifact(spec.artifactDir);
-    const { compiled } = await this.compiled(art);
-    return createInstance(art, compiled, spec, this.limits);
-  }
-
-  /** Load, compile and fill pools ahead of traffic. */
+  /** Compile, and fill pre-warmed pools (in every running worker) ahead of traffic. */
   async prepare(spec: FunctionSpec): Promise<void> {
     const art = await this.artifact(spec.artifactDir);
-    await this.compiled(art);
-    await this.state(spec).pool?.refill();
+    const { compiled } = await this.compiled(art);
+    if (spec.prewarm === 0) return;
+    if (this.inline) return (await this.inlineReady(art, compiled)).prepare(spec);
+    const payload = () => ({ dir: art.dir, modules: compiled.modules, bytes: compiled.bytes });
+    const fn = { name: spec.name, reuse: spec.reuse, artifactDir: art.dir };
+    const outcomes = await Promise.all(
+      this.pool!.workers().map((w) => this.pool!.run({ msg: { type: 'prepare', spec }, fn, artifact: payload, pin: w })),
+    );
+    for (const o of outcomes) if ('done' in o && o.done.error) throw new Error(o.done.error);
   }
 
   /** Forget a function's instances (config changed, function deleted). */
   evict(name: string): void {
-    this.functions.get(name)?.pool?.close();
-    this.functions.delete(name);
+    this.inline?.evict(name);
+    this.pool?.broadcast({ type: 'evict', name });
   }
 
   async invoke(spec: FunctionSpec, req: InvokeRequest): Promise<InvokeResult> {
     const t0 = performance.now();
     const art = await this.artifact(spec.artifactDir);
-    const shape = art.meta.shape;
-    const st = this.state(spec);
-    const reuse = spec.reuse && shape === 'http';
-
-    let tier: Tier;
-    let inst: GuestInstance | undefined;
-    if (reuse && st.hot && !st.hot.poisoned) {
-      [inst, st.hot, tier] = [st.hot, undefined, 'hot'];
-    } else if ((inst = st.pool?.take())) {
-      tier = 'prewarmed';
+    const { compiled, cold } = await this.compiled(art);
+    if (this.inline) {
+      const r = (await this.inlineReady(art, compiled)).invoke(spec, req, cold);
+      r.durationMs = performance.now() - t0;
+      return r;
     }
-    const result: InvokeResult = { tier: 'cold', shape, logs: [], logsTruncated: false, durationMs: 0 };
-    try {
-      if (!inst) {
-        const { compiled, cold } = await this.compiled(art);
-        tier = cold ? 'cold' : 'warm';
-        inst = createInstance(art, compiled, spec, this.limits);
-      }
-      result.tier = tier!;
-      const out = runInvocation(shape, inst, spec, req, this.limits);
-      if ('code' in out) result.error = out;
-      else result.response = out;
-    } catch (e) {
-      if (inst) inst.poisoned = true;
-      result.error = classifyGuestError(e);
-    }
-    if (inst) collectLogs(inst, shape, result);
-    if (reuse && inst && !inst.poisoned && !result.error && !st.hot && this.functions.get(spec.name) === st) st.hot = inst;
-    result.durationMs = performance.now() - t0;
-    return result;
+    const outcome = await this.pool!.run({
+      msg: { type: 'invoke', spec, req, cold },
+      timeoutMs: spec.timeoutMs,
+      fn: { name: spec.name, reuse: spec.reuse, artifactDir: art.dir },
+      artifact: () => ({ dir: art.dir, modules: compiled.modules, bytes: compiled.bytes }),
+    });
+    const r = resultOf(outcome, art.meta.shape, cold, spec);
+    r.durationMs = performance.now() - t0;
+    return r;
   }
 
-  close(): void {
-    for (const st of this.functions.values()) st.pool?.close();
-    this.functions.clear();
+  stats(): EngineStats {
+    return {
+      compiledArtifacts: this.modules.size,
+      compiledBytes: this.modules.usedBytes,
+      workers: this.pool?.size ?? 0,
+      busyWorkers: this.pool?.busy ?? 0,
+      queued: this.pool?.queued ?? 0,
+      workersReplaced: this.pool?.replaced ?? 0,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.inline?.close();
+    await this.pool?.close();
   }
 }
 
-const dec = new TextDecoder();
-
-function collectLogs(inst: GuestInstance, shape: string, result: InvokeResult): void {
-  const { stdout, stderr } = inst.wasi.ctx;
-  const streams = shape === 'http' ? [stdout, stderr] : [stderr];
-  for (const s of streams) {
-    if (s.length === 0) continue;
-    const text = dec.decode(s.bytes());
-    result.logs.push(...text.split('\n').filter((l, i, all) => l !== '' || i < all.length - 1));
-    if (s.overflowed) result.logsTruncated = true;
-  }
+function resultOf(o: JobOutcome, shape: InvokeResult['shape'], cold: boolean, spec: FunctionSpec): InvokeResult {
+  const base: InvokeResult = { tier: cold ? 'cold' : 'warm', shape, logs: [], logsTruncated: false, durationMs: 0 };
+  if ('timedOut' in o) return { ...base, error: errors.timeout(spec.timeoutMs) };
+  if ('crashed' in o) return { ...base, error: errors.crashed(o.crashed) };
+  if (o.done.error || !o.done.result) return { ...base, error: errors.internal(o.done.error ?? 'worker returned no result') };
+  return o.done.result;
 }
-
-export { errors };

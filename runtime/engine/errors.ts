@@ -2,6 +2,7 @@
 
 import { GuestExit } from '../wasi/index.js';
 import { CgiParseError } from './cgi.js';
+import { FuelExhausted, MemoryLimitExceeded, type InstanceLimits } from './limits.js';
 import type { InvokeError } from './types.js';
 
 export const errors = {
@@ -18,10 +19,24 @@ export const errors = {
   }),
   noResponse: (): InvokeError => ({ status: 502, code: 'NoResponse', message: 'the function returned without setting a response' }),
   internal: (message: string): InvokeError => ({ status: 500, code: 'InternalError', message }),
+  timeout: (ms: number): InvokeError => ({ status: 504, code: 'Timeout', message: `the function did not finish within its ${ms} ms timeout` }),
+  crashed: (why: string): InvokeError => ({ status: 502, code: 'GuestCrash', message: `the function's worker died: ${why}` }),
 };
 
 /** A guest-side failure: trap, exit, stack overflow, bad output. Host bugs are re-thrown. */
-export function classifyGuestError(e: unknown): InvokeError {
+export function classifyGuestError(e: unknown, limits?: InstanceLimits): InvokeError {
+  if (e instanceof FuelExhausted) {
+    return { status: 502, code: 'FuelExhausted', message: 'the function used up its fuel (instruction budget) for this invocation' };
+  }
+  if (e instanceof MemoryLimitExceeded) return { status: 502, code: 'MemoryLimitExceeded', message: e.message };
+  // A refused memory.grow followed by any failure: the guest died of the memory cap.
+  if (limits?.growDenied) {
+    return {
+      status: 502,
+      code: 'MemoryLimitExceeded',
+      message: `the function exceeded its memory limit of ${Math.round(limits.memoryCapBytes / 1048576)} MiB`,
+    };
+  }
   if (e instanceof GuestExit) {
     return { status: 502, code: 'GuestExit', message: `the function exited with status ${e.code}` };
   }

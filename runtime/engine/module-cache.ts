@@ -11,7 +11,11 @@ export class ModuleCache {
   private entries = new Map<string, CompiledArtifact>();
   private used = 0;
 
-  constructor(readonly budgetBytes: number) {}
+  constructor(
+    readonly budgetBytes: number,
+    /** Told when an entry is evicted, so executors can drop their references too. */
+    private readonly onEvict: (key: string) => void = () => {},
+  ) {}
 
   get(key: string): CompiledArtifact | undefined {
     const hit = this.entries.get(key);
@@ -31,6 +35,7 @@ export class ModuleCache {
       // Never evict the entry just added, even if it alone is over budget.
       if (this.used <= this.budgetBytes || k === key) break;
       this.delete(k);
+      this.onEvict(k);
     }
   }
 

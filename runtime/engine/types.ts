@@ -64,4 +64,6 @@ export interface InvokeResult {
   logsTruncated: boolean;
   durationMs: number;
   fuelUsed?: number;
+  /** Linear memory of the instance after the invocation (its peak: memories only grow). */
+  memoryBytes?: number;
 }

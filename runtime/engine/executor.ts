@@ -1,0 +1,160 @@
+// Runs invocations on the current thread: picks the cheapest ready instance (hot, pre-warmed,
+// or a new one over compiled modules), runs it, and classifies what went wrong. One executor
+// lives in each worker thread; the main thread can host one too (inline mode).
+
+import { classifyGuestError, errors } from './errors.js';
+import { createInstance, type GuestInstance, type IoLimits } from './instance.js';
+import type { LoadedArtifact } from './loader.js';
+import type { CompiledArtifact } from './module-cache.js';
+import { InstancePool } from './pool.js';
+import { runInvocation } from './run.js';
+import type { FunctionSpec, InvokeRequest, InvokeResult, Tier } from './types.js';
+
+/** Instances and pools belong to one configuration of one function version. */
+export function specKey(spec: FunctionSpec): string {
+  return JSON.stringify([spec.name, spec.version, spec.artifactDir, spec.memoryMB, spec.env, spec.fuel]);
+}
+
+interface FunctionState {
+  key: string;
+  hot?: GuestInstance;
+  pool?: InstancePool;
+}
+
+/** What an executor needs per artifact: the glue and the compiled modules. */
+export interface ReadyArtifact {
+  art: LoadedArtifact;
+  compiled: CompiledArtifact;
+}
+
+export interface ExecutorStats {
+  functions: number;
+  hot: number;
+  pooled: number;
+  artifacts: number;
+}
+
+export class Executor {
+  private artifacts = new Map<string, ReadyArtifact>();
+  private functions = new Map<string, FunctionState>();
+
+  constructor(
+    readonly io: IoLimits,
+    private readonly onBackgroundError: (e: unknown) => void,
+  ) {}
+
+  hasArtifact(dir: string): boolean {
+    return this.artifacts.has(dir);
+  }
+  addArtifact(ready: ReadyArtifact): void {
+    this.artifacts.set(ready.art.dir, ready);
+  }
+  dropArtifact(dir: string): void {
+    this.artifacts.delete(dir);
+    for (const [name, st] of this.functions) if (st.key.includes(JSON.stringify(dir))) this.evict(name);
+  }
+
+  private ready(dir: string): ReadyArtifact {
+    const r = this.artifacts.get(dir);
+    if (!r) throw new Error(`artifact ${dir} is not loaded in this executor`);
+    return r;
+  }
+
+  private state(spec: FunctionSpec): FunctionState {
+    const key = specKey(spec);
+    let st = this.functions.get(spec.name);
+    if (!st || st.key !== key) {
+      st?.pool?.close();
+      st = { key };
+      this.functions.set(spec.name, st);
+    }
+    if (spec.prewarm > 0 && !st.pool) {
+      const { art, compiled } = this.ready(spec.artifactDir);
+      st.pool = new InstancePool(spec.prewarm, async () => createInstance(art, compiled, spec, this.io), this.onBackgroundError);
+    }
+    return st;
+  }
+
+  /** Fill the function's pool now (startup, provisioning). */
+  async prepare(spec: FunctionSpec): Promise<void> {
+    await this.state(spec).pool?.refill();
+  }
+
+  evict(name: string): void {
+    this.functions.get(name)?.pool?.close();
+    this.functions.delete(name);
+  }
+
+  /** Which ready instances this executor holds for a function (dispatch affinity). */
+  readiness(spec: FunctionSpec): { hot: boolean; pooled: number } {
+    const st = this.functions.get(spec.name);
+    if (!st || st.key !== specKey(spec)) return { hot: false, pooled: 0 };
+    return { hot: !!st.hot, pooled: st.pool?.available ?? 0 };
+  }
+
+  /** `cold`: the caller compiled the modules for this request. Runs synchronously. */
+  invoke(spec: FunctionSpec, req: InvokeRequest, cold: boolean): InvokeResult {
+    const t0 = performance.now();
+    const { art, compiled } = this.ready(spec.artifactDir);
+    const shape = art.meta.shape;
+    const st = this.state(spec);
+    const reuse = spec.reuse && shape === 'http';
+    const result: InvokeResult = { tier: cold ? 'cold' : 'warm', shape, logs: [], logsTruncated: false, durationMs: 0 };
+
+    let inst: GuestInstance | undefined;
+    if (reuse && st.hot && !st.hot.poisoned) {
+      [inst, st.hot, result.tier] = [st.hot, undefined, 'hot' as Tier];
+    } else if ((inst = st.pool?.take())) {
+      result.tier = 'prewarmed';
+    }
+    try {
+      inst ??= createInstance(art, compiled, spec, this.io);
+      inst.limits.begin(spec.fuel);
+      const out = runInvocation(shape, inst, spec, req, this.io);
+      if ('code' in out) result.error = out;
+      else result.response = out;
+    } catch (e) {
+      if (inst) inst.poisoned = true;
+      result.error = classifyGuestError(e, inst?.limits);
+    }
+    if (inst) {
+      collectLogs(inst, shape, result);
+      result.fuelUsed = inst.limits.fuelUsed;
+      result.memoryBytes = inst.limits.memoryBytes();
+      if (reuse && !inst.poisoned && !result.error && !st.hot && this.functions.get(spec.name) === st) st.hot = inst;
+    }
+    result.durationMs = performance.now() - t0;
+    return result;
+  }
+
+  stats(): ExecutorStats {
+    let hot = 0;
+    let pooled = 0;
+    for (const st of this.functions.values()) {
+      if (st.hot) hot++;
+      pooled += st.pool?.available ?? 0;
+    }
+    return { functions: this.functions.size, hot, pooled, artifacts: this.artifacts.size };
+  }
+
+  close(): void {
+    for (const st of this.functions.values()) st.pool?.close();
+    this.functions.clear();
+    this.artifacts.clear();
+  }
+}
+
+const dec = new TextDecoder();
+
+function collectLogs(inst: GuestInstance, shape: string, result: InvokeResult): void {
+  const { stdout, stderr } = inst.wasi.ctx;
+  const streams = shape === 'http' ? [stdout, stderr] : [stderr];
+  for (const s of streams) {
+    if (s.length === 0) continue;
+    const text = dec.decode(s.bytes());
+    result.logs.push(...text.split('\n').filter((l, i, all) => l !== '' || i < all.length - 1));
+    if (s.overflowed) result.logsTruncated = true;
+  }
+}
+
+export { errors };

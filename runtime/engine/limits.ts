@@ -1,0 +1,87 @@
+// Per-instance enforcement of the fuel and memory limits (DESIGN.md, Decided 4). Artifacts
+// built by Wisp have every core module instrumented (compiler/fuel): they import a shared fuel
+// counter and ask the host before every memory.grow / table.grow. Un-instrumented modules
+// simply do not import these, and then only the wall-clock limit and the initial-size check apply.
+
+const PAGE = 65536;
+
+/** Thrown by the fuel import: unwinds the guest; the host answers FuelExhausted. */
+export class FuelExhausted extends Error {
+  constructor() {
+    super('the function ran out of fuel');
+    this.name = 'FuelExhausted';
+  }
+}
+
+/** The component needs more memory than its function may have, before running at all. */
+export class MemoryLimitExceeded extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MemoryLimitExceeded';
+  }
+}
+
+/** Tables are host memory too (each entry a pointer); a generous fixed cap bounds them. */
+export const MAX_TABLE_ELEMENTS = 1_000_000;
+
+export class InstanceLimits {
+  readonly fuel: WebAssembly.Global;
+  readonly memories = new Set<WebAssembly.Memory>();
+  /** Set when a grow was refused: a trap after it is reported as MemoryLimitExceeded. */
+  growDenied = false;
+  private budget = 0n;
+
+  constructor(
+    readonly memoryCapBytes: number,
+    fuel: number,
+  ) {
+    this.budget = BigInt(fuel);
+    this.fuel = new WebAssembly.Global({ value: 'i64', mutable: true }, this.budget);
+  }
+
+  /** Start a new invocation: full budget, forget earlier refusals. */
+  begin(fuel: number): void {
+    this.budget = BigInt(fuel);
+    this.fuel.value = this.budget;
+    this.growDenied = false;
+  }
+
+  get fuelUsed(): number {
+    const left = this.fuel.value as bigint;
+    return Number(this.budget - (left < 0n ? 0n : left));
+  }
+
+  memoryBytes(): number {
+    let total = 0;
+    for (const m of this.memories) total += m.buffer.byteLength;
+    return total;
+  }
+
+  /** The imports every instrumented core module links against. */
+  imports(): WebAssembly.Imports {
+    return {
+      'wisp:fuel': {
+        remaining: this.fuel,
+        exhausted: () => {
+          throw new FuelExhausted();
+        },
+      },
+      'wisp:limits': {
+        grow: (_mem: number, _currentPages: number, deltaPages: number) => {
+          const ok = this.memoryBytes() + (deltaPages >>> 0) * PAGE <= this.memoryCapBytes;
+          if (!ok) this.growDenied = true;
+          return ok ? 1 : 0;
+        },
+        tableGrow: (_table: number, current: number, delta: number) => ((current >>> 0) + (delta >>> 0) <= MAX_TABLE_ELEMENTS ? 1 : 0),
+      },
+    };
+  }
+
+  /** Track the memories a core instance defines or shares, so the cap covers all of them. */
+  track(instance: WebAssembly.Instance, imports: WebAssembly.Imports): void {
+    for (const v of Object.values(instance.exports)) if (v instanceof WebAssembly.Memory) this.memories.add(v);
+    for (const ns of Object.values(imports)) {
+      for (const v of Object.values(ns as Record<string, unknown>)) if (v instanceof WebAssembly.Memory) this.memories.add(v);
+    }
+  }
+}

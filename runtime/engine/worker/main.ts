@@ -1,0 +1,50 @@
+// Entry point of an executor worker thread. Guests run here so that the main thread can stop
+// a runaway one (Worker.terminate) without touching any other invocation.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { Executor } from '../executor.js';
+import { loadArtifact } from '../loader.js';
+import type { ArtifactPayload, FromWorker, ToWorker, WorkerInit } from './protocol.js';
+
+const port = parentPort!;
+const init = workerData as WorkerInit;
+const post = (m: FromWorker, transfer: Transferable[] = []) => port.postMessage(m, transfer as never);
+const executor = new Executor(init.io, (e) => post({ type: 'log', message: `background: ${String(e)}` }));
+
+async function ensure(a: ArtifactPayload | undefined): Promise<void> {
+  if (!a || executor.hasArtifact(a.dir)) return;
+  executor.addArtifact({ art: await loadArtifact(a.dir), compiled: { modules: a.modules, bytes: a.bytes } });
+}
+
+async function handle(m: ToWorker): Promise<void> {
+  switch (m.type) {
+    case 'invoke': {
+      await ensure(m.artifact);
+      const result = executor.invoke(m.spec, m.req, m.cold);
+      const body = result.response?.body;
+      // Hand the body's memory over instead of copying it (when it owns its buffer).
+      const transfer = body && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? [body.buffer as ArrayBuffer] : [];
+      post({ type: 'done', id: m.id, result, readiness: { name: m.spec.name, ...executor.readiness(m.spec) } }, transfer);
+      return;
+    }
+    case 'prepare':
+      await ensure(m.artifact);
+      await executor.prepare(m.spec);
+      post({ type: 'done', id: m.id, readiness: { name: m.spec.name, ...executor.readiness(m.spec) } });
+      return;
+    case 'evict':
+      executor.evict(m.name);
+      break;
+    case 'drop':
+      executor.dropArtifact(m.dir);
+      break;
+    case 'stats':
+      post({ type: 'done', id: m.id, stats: executor.stats() });
+      return;
+  }
+  post({ type: 'done', id: m.id });
+}
+
+port.on('message', (m: ToWorker) => {
+  handle(m).catch((e: unknown) => post({ type: 'done', id: m.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }));
+});

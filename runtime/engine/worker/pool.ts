@@ -1,0 +1,189 @@
+// The executor workers of one host: a few always running, more on demand up to a cap, one job
+// per worker at a time. A job past its deadline gets its worker terminated (stopping the guest
+// within milliseconds) and replaced; nothing else is lost but that worker's warm instances.
+
+import { Worker } from 'node:worker_threads';
+import type { ArtifactPayload, FromWorker, Readiness, ToWorker, WorkerInit } from './protocol.js';
+import { workerScript } from './script.js';
+
+type Done = Extract<FromWorker, { type: 'done' }>;
+export type JobOutcome = { done: Done } | { timedOut: true } | { crashed: string };
+
+type Message = ToWorker extends infer T ? (T extends { id: number } ? Omit<T, 'id'> : never) : never;
+
+export interface Job {
+  msg: Message;
+  /** Wall-clock limit, from the moment a worker starts the job. */
+  timeoutMs?: number;
+  /** For affinity: the function and artifact the job needs. */
+  fn?: { name: string; reuse: boolean; artifactDir: string };
+  /** Compiled modules, attached when the chosen worker does not have them yet. */
+  artifact?: () => ArtifactPayload;
+  /** Only this worker may run the job (filling a particular worker's pool). */
+  pin?: WorkerHandle;
+  resolve: (o: JobOutcome) => void;
+}
+
+export interface WorkerPoolOptions {
+  init: WorkerInit;
+  /** Workers kept running (default 2). */
+  min: number;
+  /** Cap on workers, i.e. on concurrent invocations (default 8). */
+  max: number;
+  onLog: (message: string) => void;
+}
+
+class WorkerHandle {
+  job: Job | undefined;
+  jobId = 0;
+  timer: NodeJS.Timeout | undefined;
+  dead = false;
+  readonly loaded = new Set<string>();
+  readonly readiness = new Map<string, Readiness>();
+  constructor(readonly worker: Worker) {}
+}
+
+export class WorkerPool {
+  private handles: WorkerHandle[] = [];
+  private queue: Job[] = [];
+  private nextId = 1;
+  private closed = false;
+  /** Workers replaced after a timeout or crash (for stats and tests). */
+  replaced = 0;
+
+  constructor(private readonly opts: WorkerPoolOptions) {
+    for (let i = 0; i < opts.min; i++) this.spawn();
+  }
+
+  get size(): number {
+    return this.handles.length;
+  }
+  get busy(): number {
+    return this.handles.filter((h) => h.job).length;
+  }
+  get queued(): number {
+    return this.queue.length;
+  }
+  /** The workers as they are now (to pin jobs to each, e.g. filling every pool). */
+  workers(): WorkerHandle[] {
+    return [...this.handles];
+  }
+
+  run(job: Omit<Job, 'resolve'>): Promise<JobOutcome> {
+    if (this.closed) return Promise.resolve({ crashed: 'host is shutting down' });
+    return new Promise((resolve) => {
+      this.queue.push({ ...job, resolve });
+      this.pump();
+    });
+  }
+
+  /** Fire-and-forget to every worker (evictions); not queued behind jobs' results. */
+  broadcast(msg: Extract<Message, { type: 'evict' | 'drop' }>): void {
+    for (const h of this.handles) {
+      if (msg.type === 'drop') h.loaded.delete(msg.dir);
+      if (msg.type === 'evict') h.readiness.delete(msg.name);
+      h.worker.postMessage({ ...msg, id: 0 });
+    }
+  }
+
+  private spawn(): WorkerHandle {
+    const worker = new Worker(workerScript(), {
+      workerData: this.opts.init,
+      // Host-side JS heap of the glue and WASI objects; guests' linear memory is capped separately.
+      resourceLimits: { maxOldGenerationSizeMb: 512, stackSizeMb: 4 },
+    });
+    const h = new WorkerHandle(worker);
+    worker.on('message', (m: FromWorker) => this.onMessage(h, m));
+    worker.on('error', (e) => this.retire(h, `worker error: ${e.message}`));
+    worker.on('exit', (code) => this.retire(h, `worker exited with code ${code}`));
+    worker.unref();
+    this.handles.push(h);
+    return h;
+  }
+
+  private onMessage(h: WorkerHandle, m: FromWorker): void {
+    if (m.type === 'log') return this.opts.onLog(m.message);
+    if (m.id === 0 || m.id !== h.jobId || !h.job) return;
+    const job = h.job;
+    clearTimeout(h.timer);
+    h.job = undefined;
+    if (m.readiness) h.readiness.set(m.readiness.name, m.readiness);
+    job.resolve({ done: m });
+    this.pump();
+  }
+
+  /** A worker is gone (terminated for a timeout, crashed, or exited): answer its job, replace it. */
+  private retire(h: WorkerHandle, why: string, outcome?: JobOutcome): void {
+    if (h.dead) return;
+    h.dead = true;
+    clearTimeout(h.timer);
+    this.handles = this.handles.filter((x) => x !== h);
+    const job = h.job;
+    h.job = undefined;
+    job?.resolve(outcome ?? { crashed: why });
+    // Pinned jobs for this worker can no longer run.
+    this.queue = this.queue.filter((j) => {
+      if (j.pin !== h) return true;
+      j.resolve({ crashed: why });
+      return false;
+    });
+    if (!this.closed) {
+      this.replaced++;
+      if (this.handles.length < this.opts.min) this.spawn();
+      this.pump();
+    }
+  }
+
+  private score(h: WorkerHandle, job: Job): number {
+    if (!job.fn) return 0;
+    const r = h.readiness.get(job.fn.name);
+    return (job.fn.reuse && r?.hot ? 4 : 0) + (r && r.pooled > 0 ? 2 : 0) + (h.loaded.has(job.fn.artifactDir) ? 1 : 0);
+  }
+
+  private pump(): void {
+    for (let i = 0; i < this.queue.length; ) {
+      const job = this.queue[i]!;
+      const idle = this.handles.filter((h) => !h.job && !h.dead && (!job.pin || job.pin === h));
+      if (idle.length === 0) {
+        i++;
+        continue;
+      }
+      const best = idle.reduce((a, b) => (this.score(b, job) > this.score(a, job) ? b : a));
+      this.queue.splice(i, 1);
+      this.start(best, job);
+    }
+    // Unpinned work waiting and no idle worker: add one, up to the cap.
+    const waiting = this.queue.filter((j) => !j.pin).length;
+    const idle = this.handles.filter((h) => !h.job).length;
+    if (waiting > 0 && idle === 0 && this.handles.length < this.opts.max && !this.closed) {
+      this.spawn();
+      this.pump();
+    }
+  }
+
+  private start(h: WorkerHandle, job: Job): void {
+    h.job = job;
+    h.jobId = this.nextId++;
+    const msg = { ...job.msg, id: h.jobId } as ToWorker;
+    if (job.artifact && job.fn && !h.loaded.has(job.fn.artifactDir) && (msg.type === 'invoke' || msg.type === 'prepare')) {
+      msg.artifact = job.artifact();
+      h.loaded.add(job.fn.artifactDir);
+    }
+    if (job.timeoutMs !== undefined) {
+      h.timer = setTimeout(() => {
+        void h.worker.terminate();
+        this.retire(h, 'timeout', { timedOut: true });
+      }, job.timeoutMs);
+    }
+    h.worker.postMessage(msg);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const j of this.queue) j.resolve({ crashed: 'host is shutting down' });
+    this.queue = [];
+    await Promise.all(this.handles.map((h) => h.worker.terminate()));
+  }
+}
+
+export type { WorkerHandle };
