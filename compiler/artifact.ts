@@ -4,16 +4,17 @@
 // <dir>/meta.json        what the runtime needs to know without parsing anything else
 // <dir>/component.wasm   the original component (portable: runs on wasmtime / Spin too)
 // <dir>/component.mjs    jco glue: instantiate(getCoreModule, imports, instantiateCore)
-// <dir>/component.core*.wasm
+// <dir>/component.core*.wasm  fuel- and memory-instrumented (compiler/fuel, docs/fuel.md)
 
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { transpile } from '@bytecodealliance/jco';
+import { FuelInstrumentError, instrumentFuel } from './fuel/instrument.js';
 import { BuildError } from './toolchain.js';
 
-export const ARTIFACT_FORMAT = 2;
+export const ARTIFACT_FORMAT = 3;
 
 export type Shape = 'http' | 'command';
 
@@ -28,6 +29,10 @@ export interface ArtifactMeta {
   /** Core modules in the order jco names them, with sizes (the module cache budgets by size). */
   coreModules: { file: string; bytes: number }[];
   componentBytes: number;
+  /** Core modules carry the fuel counter and memory/table grow checks (compiler/fuel). */
+  instrumented: boolean;
+  /** Time the instrumentation pass took, all modules (build-time cost). */
+  instrumentMs: number;
   builtAt: string;
 }
 
@@ -75,6 +80,8 @@ export async function writeArtifact(component: Uint8Array, dir: string, lang: st
     exports,
     coreModules: [],
     componentBytes: component.length,
+    instrumented: true,
+    instrumentMs: 0,
     builtAt: new Date().toISOString(),
   };
   // Write beside the target and rename: a reader never sees a half-written artifact.
@@ -85,6 +92,16 @@ export async function writeArtifact(component: Uint8Array, dir: string, lang: st
     const isGlue = name === 'component.js';
     const file = isGlue ? GLUE_FILE : name;
     if (isGlue) bytes = new TextEncoder().encode(patchGlue(new TextDecoder().decode(bytes)));
+    if (file.endsWith('.wasm')) {
+      try {
+        const r = instrumentFuel(bytes);
+        bytes = r.wasm;
+        meta.instrumentMs += r.stats.ms;
+      } catch (e) {
+        if (e instanceof FuelInstrumentError) throw new BuildError(`cannot apply Wisp's limits to ${file}: ${e.message}`);
+        throw e;
+      }
+    }
     if (file.endsWith('.wasm')) meta.coreModules.push({ file, bytes: bytes.length });
     await mkdir(dirname(join(tmp, file)), { recursive: true });
     await writeFile(join(tmp, file), bytes);

@@ -81,17 +81,17 @@ export class Reader {
 }
 
 export class Writer {
-  buf: Uint8Array;
+  buf: Uint8Array<ArrayBuffer>;
   len = 0;
   constructor(initial = 1024) {
-    this.buf = new Uint8Array(initial);
+    this.buf = new Uint8Array(new ArrayBuffer(initial));
   }
 
   private ensure(n: number): void {
     if (this.len + n <= this.buf.length) return;
     let cap = this.buf.length * 2;
     while (cap < this.len + n) cap *= 2;
-    const nb = new Uint8Array(cap);
+    const nb = new Uint8Array(new ArrayBuffer(cap));
     nb.set(this.buf.subarray(0, this.len));
     this.buf = nb;
   }
@@ -144,7 +144,7 @@ export class Writer {
     this.bytes(w.buf, 0, w.len);
   }
 
-  result(): Uint8Array {
+  result(): Uint8Array<ArrayBuffer> {
     return this.buf.slice(0, this.len);
   }
 }

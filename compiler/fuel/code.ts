@@ -36,6 +36,12 @@ export interface BodyContext {
   bulkBytesLog2: number;
   foldThreshold: number;
   skipLeafEntryChecks: boolean;
+  /**
+   * Index of the fuel-passing ("internal ABI") version of function `i` (original numbering), or -1.
+   * Internal versions take the remaining fuel as an extra trailing i64 parameter and return it as an
+   * extra trailing i64 result, so direct calls need no global traffic.
+   */
+  internalFunc: (i: number) => number;
 }
 
 // ---- growable per-function scratch arrays (reused across functions) ----
@@ -129,15 +135,26 @@ function pushA(depth: number, open: number, region: number, dead: boolean): void
   aDead[depth] = dead ? 1 : 0;
 }
 
-export interface BodyStats {
-  instructions: number;
+/** Result of analysing one body; valid until the next call of analyzeBody (shared scratch arrays). */
+export interface BodyInfo {
+  buf: Uint8Array;
+  start: number;
+  nParams: number;
+  nLocals: number; // params + declared locals
+  localsEnd: number;
+  nGroups: number;
+  n: number;
+  hasLoop: boolean;
+  hasCall: boolean;
+  hasBulk: boolean;
+  hasCatch: boolean;
+  hasFnCatch: boolean;
+  emittedNonEntry: number;
+  entryCost: number;
 }
 
-/**
- * Rewrite the body in buf[start, end) (locals + expression, without the size prefix) and append
- * the new body (without size prefix) to `w`.
- */
-export function rewriteBody(buf: Uint8Array, start: number, end: number, nParams: number, ctx: BodyContext, w: Writer): BodyStats {
+/** Decode + analyse the body in buf[start, end) (locals + expression, without the size prefix). */
+export function analyzeBody(buf: Uint8Array, start: number, end: number, nParams: number, ctx: BodyContext): BodyInfo {
   const r = new Reader(buf, start, end);
   // ---- locals ----
   const nGroups = r.u32();
@@ -148,8 +165,6 @@ export function rewriteBody(buf: Uint8Array, start: number, end: number, nParams
   }
   if (nLocals > 50000) throw new DecodeError(`function has ${nLocals} locals (engine limit 50000)`);
   const localsEnd = r.pos;
-  const F = nLocals; // fuel counter (i64)
-  const S = nLocals + 1; // scratch (i32) for dynamic bulk-memory charges
 
   // ---- pass 1: decode ----
   let n = 0;
@@ -159,6 +174,7 @@ export function rewriteBody(buf: Uint8Array, start: number, end: number, nParams
   let hasCall = false;
   let hasBulk = false;
   let hasCatch = false;
+  let hasFnCatch = false;
   let finished = false;
   const classCost = ctx.classCost;
   while (r.pos < end) {
@@ -185,6 +201,7 @@ export function rewriteBody(buf: Uint8Array, start: number, end: number, nParams
             const t = ctrl[depth - 1 - l]!;
             hasCatch = true;
             if (t >= 0) iFlag[t]! |= CATCH_TARGET | TARGET;
+            else hasFnCatch = true;
           }
         }
         if (depth >= ctrl.length) {
@@ -239,6 +256,7 @@ export function rewriteBody(buf: Uint8Array, start: number, end: number, nParams
         hasBulk = true;
         break;
       case K.RefFunc:
+      case K.Local:
       case K.GlobalGet:
       case K.GlobalSet:
       case K.MemGrow:
@@ -350,15 +368,59 @@ export function rewriteBody(buf: Uint8Array, start: number, end: number, nParams
     }
   }
 
+  return {
+    buf,
+    start,
+    nParams,
+    nLocals,
+    localsEnd,
+    nGroups,
+    n,
+    hasLoop,
+    hasCall,
+    hasBulk,
+    hasCatch,
+    hasFnCatch,
+    emittedNonEntry,
+    entryCost: rCost[entry]!,
+  };
+}
+
+/**
+ * Emit the analysed body (without size prefix) to `w`.
+ * - 'global' ABI: the function's original signature; fuel is read from / written to the global.
+ * - 'internal' ABI: (params..., fuel i64) -> (results..., fuel i64); `wrapBlockType` is the block
+ *   type encoding of the function's results (the body is wrapped in a block so that branches to
+ *   the function label can be followed by pushing the fuel result).
+ */
+export function emitBody(info: BodyInfo, ctx: BodyContext, w: Writer, abi: 'global' | 'internal', wrapBlockType?: Uint8Array): void {
+  const { buf, start, localsEnd, nGroups, n, hasLoop, hasCall, hasBulk, hasCatch, emittedNonEntry } = info;
   const leaf = !hasLoop && !hasCall;
   const checkEntry = !(leaf && ctx.skipLeafEntryChecks);
   const G = ctx.fuelGlobal;
 
-  // ---- pass 3: emit ----
+  if (abi === 'internal') {
+    const F = info.nParams; // the extra parameter
+    const S = info.nLocals + 1;
+    w.u32(nGroups + (hasBulk ? 1 : 0));
+    w.bytes(buf, start + lebLen(buf, start), localsEnd);
+    if (hasBulk) {
+      w.u32(1);
+      w.byte(0x7f);
+    }
+    w.byte(0x20);
+    w.u32(F);
+    emitCharge(w, F, info.entryCost, checkEntry, ctx.oofFunc, true);
+    w.byte(0x02); // block <results>
+    w.bytes(wrapBlockType!);
+    emitInstrs(buf, n, ctx, w, F, S, info.nParams, info.hasFnCatch);
+    return;
+  }
+
   // Simple leaf: no loops, no calls, no bulk ops, no handlers, single charge => touch the global once.
   if (!checkEntry && !hasBulk && !hasCatch && emittedNonEntry === 0) {
     w.bytes(buf, start, localsEnd);
-    const c = rCost[entry]!;
+    const c = info.entryCost;
     if (c > 0) {
       w.byte(0x23);
       w.u32(G);
@@ -368,10 +430,12 @@ export function rewriteBody(buf: Uint8Array, start: number, end: number, nParams
       w.byte(0x24);
       w.u32(G);
     }
-    emitInstrs(buf, n, ctx, w, -1, -1);
-    return { instructions: n };
+    emitInstrs(buf, n, ctx, w, -1, -1, -1, false);
+    return;
   }
 
+  const F = info.nLocals; // fuel counter (i64)
+  const S = info.nLocals + 1; // scratch (i32) for dynamic bulk-memory charges
   // locals: original groups + (1 x i64) [+ (1 x i32)]
   w.u32(nGroups + (hasBulk ? 2 : 1));
   w.bytes(buf, start + lebLen(buf, start), localsEnd);
@@ -384,9 +448,8 @@ export function rewriteBody(buf: Uint8Array, start: number, end: number, nParams
   // entry
   w.byte(0x23);
   w.u32(G);
-  emitCharge(w, F, rCost[entry]!, checkEntry, ctx.oofFunc, true);
-  emitInstrs(buf, n, ctx, w, F, S);
-  return { instructions: n };
+  emitCharge(w, F, info.entryCost, checkEntry, ctx.oofFunc, true);
+  emitInstrs(buf, n, ctx, w, F, S, -1, false);
 }
 
 function lebLen(buf: Uint8Array, pos: number): number {
@@ -456,27 +519,59 @@ function reloadMin(w: Writer, F: number, G: number): void {
   w.u32(F);
 }
 
-/** Emit the instruction stream. F < 0: simple-leaf mode (no counter local, no syncing). */
-function emitInstrs(buf: Uint8Array, n: number, ctx: BodyContext, w: Writer, F: number, S: number): void {
+/**
+ * Emit the instruction stream. F < 0: simple-leaf mode (no counter local, no syncing).
+ * shiftFrom >= 0: internal ABI — locals >= shiftFrom move up by one (the fuel parameter F sits at
+ * shiftFrom), returns push F, the body is wrapped in one block (opened by the caller).
+ */
+function emitInstrs(buf: Uint8Array, n: number, ctx: BodyContext, w: Writer, F: number, S: number, shiftFrom: number, fnCatch: boolean): void {
   const G = ctx.fuelGlobal;
   const full = F >= 0;
+  const internal = shiftFrom >= 0;
   for (let i = 0; i < n; i++) {
     const k = iKind[i]!;
     const s = iStart[i]!;
     const e = iEnd[i]!;
     switch (k) {
-      case K.Call:
+      case K.Local:
+        if (internal) {
+          w.byte(buf[s]!);
+          const x = iArg[i]!;
+          w.u32(x >= shiftFrom ? x + 1 : x);
+        } else w.bytes(buf, s, e);
+        continue;
+      case K.Call: {
+        const t = iArg[i]!;
+        const it = full ? ctx.internalFunc(t) : -1;
+        if (it >= 0) {
+          w.byte(0x20);
+          w.u32(F);
+          w.byte(0x10);
+          w.u32(it);
+          w.byte(0x21);
+          w.u32(F);
+          continue;
+        }
         if (full) syncOut(w, F, G);
         w.byte(0x10);
-        w.u32(ctx.funcMap(iArg[i]!));
+        w.u32(ctx.funcMap(t));
         if (full) syncIn(w, F, G);
         continue;
+      }
       case K.CallIndirect:
         if (full) syncOut(w, F, G);
         w.bytes(buf, s, e);
         if (full) syncIn(w, F, G);
         continue;
       case K.ReturnCall:
+        if (internal) {
+          // eligibility guarantees the target has an internal version
+          w.byte(0x20);
+          w.u32(F);
+          w.byte(0x12);
+          w.u32(ctx.internalFunc(iArg[i]!));
+          continue;
+        }
         if (full) syncOut(w, F, G);
         w.byte(0x12);
         w.u32(ctx.funcMap(iArg[i]!));
@@ -519,8 +614,14 @@ function emitInstrs(buf: Uint8Array, n: number, ctx: BodyContext, w: Writer, F: 
         }
         w.bytes(buf, s, e);
         continue;
-      case K.ReturnCallIndirect:
       case K.Return:
+        if (internal) {
+          w.byte(0x20);
+          w.u32(F);
+        } else if (full) syncOut(w, F, G);
+        w.bytes(buf, s, e);
+        continue;
+      case K.ReturnCallIndirect:
       case K.Throw:
       case K.Unreachable:
         if (full) syncOut(w, F, G);
@@ -529,11 +630,19 @@ function emitInstrs(buf: Uint8Array, n: number, ctx: BodyContext, w: Writer, F: 
       case K.Br:
       case K.BrIf:
       case K.BrTable:
-        if (full && iFlag[i]! & FN_LABEL) syncOut(w, F, G);
+        if (full && !internal && iFlag[i]! & FN_LABEL) syncOut(w, F, G);
         w.bytes(buf, s, e);
         break;
       case K.End:
         if (iArg[i]! < 0) {
+          if (internal) {
+            w.byte(0x0b); // closes the wrapper block
+            if (fnCatch) reloadMin(w, F, G); // a try_table caught into the function label
+            w.byte(0x20);
+            w.u32(F);
+            w.byte(0x0b);
+            continue;
+          }
           if (full) syncOut(w, F, G);
           w.bytes(buf, s, e);
           continue;

@@ -13,7 +13,7 @@
  */
 import binaryen from 'binaryen';
 import { DecodeError, Reader, Writer } from './bytes.js';
-import { rewriteBody, type BodyContext } from './code.js';
+import { analyzeBody, emitBody, type BodyContext } from './code.js';
 import { DEFAULT_COSTS, type CostTable } from './costs.js';
 import { C, K, decode, out as decodeOut, valType } from './opcodes.js';
 
@@ -25,7 +25,8 @@ export interface InstrumentOptions {
    * Conditional regions (if/else arms, merge points after a branch-targeted block, catch
    * handlers, code after a loop) whose static cost is <= foldThreshold are charged together with
    * their enclosing region instead of separately: fewer charge points, but a skipped arm is still
-   * paid. 0 = pure per-straight-line-block charging (wasmtime model). Default: 0.
+   * paid. 0 = pure per-straight-line-block charging (wasmtime model). Default: 8 (bench:
+   * fib(30) +17 % -> +0.2 %; bench/results/fuel-variants.json).
    */
   foldThreshold?: number;
   /**
@@ -34,6 +35,17 @@ export interface InstrumentOptions {
    * between two checks stay bounded by the size of the caller plus its leaf callees). Default: true.
    */
   skipLeafEntryChecks?: boolean;
+  /**
+   * Fuel-passing direct calls: every function that is the target of a direct `call` gets an
+   * internal version taking the remaining fuel as an extra i64 parameter and returning it as an
+   * extra i64 result, so direct calls cost no global traffic. The original index stays the public
+   * entry (exports, tables, ref.func, start): a thunk that reads/writes the global around a call of
+   * the internal version, or, for bodies smaller than `duplicateBelowBytes`, a second full copy
+   * instrumented against the global. Default: true.
+   */
+  fuelPassingCalls?: boolean;
+  /** See fuelPassingCalls. Default: 256 bytes. */
+  duplicateBelowBytes?: number;
   /** Validate the output with binaryen (all features). Default: true. */
   validate?: boolean;
   /** Override entries of the cost table (see DEFAULT_COSTS). */
@@ -41,7 +53,8 @@ export interface InstrumentOptions {
 }
 
 export interface InstrumentResult {
-  wasm: Uint8Array;
+  /** ArrayBuffer-backed, so it can go straight to `new WebAssembly.Module(...)`. */
+  wasm: Uint8Array<ArrayBuffer>;
   stats: { functions: number; ms: number };
 }
 
@@ -67,7 +80,7 @@ const TYPE_FUNC = 0x60;
 
 export function instrumentFuel(core: Uint8Array, opts: InstrumentOptions = {}): InstrumentResult {
   const t0 = performance.now();
-  let result: { wasm: Uint8Array; functions: number };
+  let result: { wasm: Uint8Array<ArrayBuffer>; functions: number };
   try {
     result = instrumentRaw(core, opts);
   } catch (e) {
@@ -91,7 +104,7 @@ function limits(r: Reader, what: string): { is64: boolean } {
   return { is64: (flags & 4) !== 0 };
 }
 
-function instrumentRaw(buf: Uint8Array, opts: InstrumentOptions): { wasm: Uint8Array; functions: number } {
+function instrumentRaw(buf: Uint8Array, opts: InstrumentOptions): { wasm: Uint8Array<ArrayBuffer>; functions: number } {
   if (buf.length < 8 || buf[0] !== 0 || buf[1] !== 0x61 || buf[2] !== 0x73 || buf[3] !== 0x6d)
     fail('not a WebAssembly binary (bad magic)');
   if (buf[4] !== 1 || buf[5] !== 0 || buf[6] !== 0 || buf[7] !== 0) {
@@ -131,6 +144,7 @@ function instrumentRaw(buf: Uint8Array, opts: InstrumentOptions): { wasm: Uint8A
 
   // ---- types ----
   const typeParams: number[] = []; // param count for func types, -1 otherwise
+  const typeSig: Array<{ params: Uint8Array; results: Uint8Array; nResults: number } | null> = [];
   const typeSec = sec(1);
   let typeEntriesStart = 0;
   if (typeSec) {
@@ -141,10 +155,14 @@ function instrumentRaw(buf: Uint8Array, opts: InstrumentOptions): { wasm: Uint8A
       const form = r.byte();
       if (form === TYPE_FUNC) {
         const np = r.u32();
+        const ps = r.pos;
         for (let i = 0; i < np; i++) valType(r);
+        const pe = r.pos;
         const nr = r.u32();
+        const rs = r.pos;
         for (let i = 0; i < nr; i++) valType(r);
         typeParams.push(np);
+        typeSig.push({ params: buf.subarray(ps, pe), results: buf.subarray(rs, r.pos), nResults: nr });
       } else if (form === 0x5f || form === 0x5e) {
         const nf = form === 0x5f ? r.u32() : 1;
         for (let i = 0; i < nf; i++) {
@@ -154,6 +172,7 @@ function instrumentRaw(buf: Uint8Array, opts: InstrumentOptions): { wasm: Uint8A
           r.byte(); // mutability
         }
         typeParams.push(-1);
+        typeSig.push(null);
       } else fail(`unsupported type form 0x${form.toString(16)} in type section`);
     };
     const subType = () => {
@@ -193,31 +212,34 @@ function instrumentRaw(buf: Uint8Array, opts: InstrumentOptions): { wasm: Uint8A
     const r = new Reader(buf, importSec.start, importSec.end);
     importCount = r.u32();
     importEntriesStart = r.pos;
-    for (let i = 0; i < importCount; i++) {
-      const mod = r.name();
-      r.name();
-      if (mod === 'wisp:fuel' || mod === 'wisp:limits')
-        fail(`module already imports from "${mod}": it is already instrumented (instrument each core module once)`);
+    // one extern type; `times` > 1 for compact-import groups that share a type
+    const externType = (times: number) => {
       const kind = r.byte();
       switch (kind) {
         case 0:
           r.u32();
-          nImpFuncs++;
+          nImpFuncs += times;
           break;
         case 1: {
           const s = r.pos;
           valType(r);
-          tableTypes.push(buf.slice(s, r.pos));
-          table64.push(limits(r, 'imported table').is64);
+          const t = buf.slice(s, r.pos);
+          const is64 = limits(r, 'imported table').is64;
+          for (let k = 0; k < times; k++) {
+            tableTypes.push(t);
+            table64.push(is64);
+          }
           break;
         }
-        case 2:
-          memory64.push(limits(r, 'imported memory').is64);
+        case 2: {
+          const is64 = limits(r, 'imported memory').is64;
+          for (let k = 0; k < times; k++) memory64.push(is64);
           break;
+        }
         case 3:
           valType(r);
           r.byte();
-          nImpGlobals++;
+          nImpGlobals += times;
           break;
         case 4:
           r.byte();
@@ -226,6 +248,33 @@ function instrumentRaw(buf: Uint8Array, opts: InstrumentOptions): { wasm: Uint8A
         default:
           fail(`unsupported import kind ${kind}`);
       }
+    };
+    for (let i = 0; i < importCount; i++) {
+      const mod = r.name();
+      const field = r.name();
+      if (mod === 'wisp:fuel' || mod === 'wisp:limits')
+        fail(`module already imports from "${mod}": it is already instrumented (instrument each core module once)`);
+      const b = r.peek();
+      if (field === '' && b === 0x7f) {
+        // compact imports: vec(name externtype)
+        r.pos++;
+        const m = r.u32();
+        for (let j = 0; j < m; j++) {
+          r.name();
+          externType(1);
+        }
+      } else if (field === '' && b === 0x7e) {
+        // compact imports: externtype vec(name)
+        r.pos++;
+        const save = r.pos;
+        externType(0);
+        const m = r.u32();
+        for (let j = 0; j < m; j++) r.name();
+        const end = r.pos;
+        r.pos = save;
+        externType(m);
+        r.pos = end;
+      } else externType(1);
     }
   }
 
@@ -269,6 +318,9 @@ function instrumentRaw(buf: Uint8Array, opts: InstrumentOptions): { wasm: Uint8A
   // ---- code: locate bodies, pre-scan for memory.grow / table.grow ----
   const codeSec = sec(10);
   const bodies: Array<[number, number]> = [];
+  const calledDirectly = new Uint8Array(nDefined);
+  const eligible = new Uint8Array(nDefined).fill(1); // may get an internal (fuel-passing) version
+  const returnCalls: Array<number[] | undefined> = [];
   const growMems = new Set<number>();
   const growTables = new Set<number>();
   if (codeSec) {
@@ -291,6 +343,14 @@ function instrumentRaw(buf: Uint8Array, opts: InstrumentOptions): { wasm: Uint8A
         const k = decode(br);
         if (k === K.MemGrow) growMems.add(outArg());
         else if (k === K.TableGrow) growTables.add(outArg());
+        else if (k === K.Call) {
+          const t = outArg() - nImpFuncs;
+          if (t >= 0 && t < nDefined) calledDirectly[t] = 1;
+        } else if (k === K.ReturnCall) {
+          const t = outArg();
+          if (t < nImpFuncs) eligible[i] = 0;
+          else (returnCalls[i] ??= []).push(t - nImpFuncs);
+        } else if (k === K.ReturnCallIndirect) eligible[i] = 0;
       }
     }
   } else if (nDefined !== 0) fail('function section without code section');
@@ -317,6 +377,43 @@ function instrumentRaw(buf: Uint8Array, opts: InstrumentOptions): { wasm: Uint8A
   const tabHelper = new Map<number, number>();
   tabList.forEach((t, j) => tabHelper.set(t, helperBase + 1 + memList.length + j));
 
+  // fuel-passing internal versions
+  const passing = opts.fuelPassingCalls ?? true;
+  for (let i = 0; i < nDefined; i++) if (paramsOf(funcTypes[i]!) >= 999) eligible[i] = 0; // engine param limit
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (let i = 0; i < nDefined; i++) {
+      if (!eligible[i]) continue;
+      for (const t of returnCalls[i] ?? []) {
+        if (!eligible[t]) {
+          eligible[i] = 0;
+          changed = true;
+          break;
+        }
+      }
+    }
+  }
+  // a return_call from an internal body needs the target's internal version too
+  const internalIdx = new Int32Array(nDefined).fill(-1);
+  const internalList: number[] = [];
+  if (passing) {
+    const want = new Uint8Array(nDefined);
+    const stack: number[] = [];
+    for (let i = 0; i < nDefined; i++) if (calledDirectly[i] && eligible[i]) stack.push(i);
+    while (stack.length) {
+      const i = stack.pop()!;
+      if (want[i]) continue;
+      want[i] = 1;
+      for (const t of returnCalls[i] ?? []) if (!want[t]) stack.push(t);
+    }
+    let next = helperBase + 1 + memList.length + tabList.length;
+    for (let i = 0; i < nDefined; i++) {
+      if (!want[i]) continue;
+      internalIdx[i] = next++;
+      internalList.push(i);
+    }
+  }
+
   // new types
   const T_VOID = nTypes;
   const T_OOF = nTypes + 1;
@@ -334,6 +431,33 @@ function instrumentRaw(buf: Uint8Array, opts: InstrumentOptions): { wasm: Uint8A
     newTypes.bytes(Uint8Array.of(TYPE_FUNC, 2));
     newTypes.bytes(tableTypes[t]!);
     newTypes.bytes(Uint8Array.of(0x7f, 1, 0x7f));
+  }
+  // internal ABI types (params..., i64) -> (results..., i64), and [] -> results block types
+  const internalType = new Map<number, number>();
+  const wrapType = new Map<number, Uint8Array>();
+  for (const i of internalList) {
+    const t = funcTypes[i]!;
+    if (internalType.has(t)) continue;
+    const sig = typeSig[t]!;
+    internalType.set(t, nTypes + nNewTypes++);
+    newTypes.byte(TYPE_FUNC);
+    newTypes.u32(typeParams[t]! + 1);
+    newTypes.bytes(sig.params);
+    newTypes.byte(0x7e);
+    newTypes.u32(sig.nResults + 1);
+    newTypes.bytes(sig.results);
+    newTypes.byte(0x7e);
+    if (sig.nResults === 0) wrapType.set(t, Uint8Array.of(0x40));
+    else if (sig.nResults === 1) wrapType.set(t, sig.results);
+    else {
+      const bt = new Writer(8);
+      bt.sleb(nTypes + nNewTypes++);
+      wrapType.set(t, bt.result());
+      newTypes.byte(TYPE_FUNC);
+      newTypes.u32(0);
+      newTypes.u32(sig.nResults);
+      newTypes.bytes(sig.results);
+    }
   }
 
   const classCost = new Int32Array(8);
@@ -353,9 +477,11 @@ function instrumentRaw(buf: Uint8Array, opts: InstrumentOptions): { wasm: Uint8A
     tableGrowHelper: (t) => tabHelper.get(t)!,
     classCost,
     bulkBytesLog2: costs.bulkBytesLog2,
-    foldThreshold: opts.foldThreshold ?? 0,
+    foldThreshold: opts.foldThreshold ?? 8,
     skipLeafEntryChecks: opts.skipLeafEntryChecks ?? true,
+    internalFunc: (f) => (f < nImpFuncs ? -1 : internalIdx[f - nImpFuncs]!),
   };
+  const dupBelow = opts.duplicateBelowBytes ?? 256;
 
   // ---- section builders ----
   const buildType = (): Writer => {
@@ -392,22 +518,47 @@ function instrumentRaw(buf: Uint8Array, opts: InstrumentOptions): { wasm: Uint8A
   };
   const buildFunction = (): Writer => {
     const w = new Writer(funcTypes.length * 2 + 16);
-    w.u32(nDefined + 1 + memList.length + tabList.length);
+    w.u32(nDefined + 1 + memList.length + tabList.length + internalList.length);
     for (const t of funcTypes) w.u32(t);
     w.u32(T_OOF);
     for (let j = 0; j < memList.length; j++) w.u32(T_MGROW);
     for (const t of tabList) w.u32(tabHelperType.get(t)!);
+    for (const i of internalList) w.u32(internalType.get(funcTypes[i]!)!);
     return w;
   };
   const buildCode = (): Writer => {
     const w = new Writer(codeSec ? Math.ceil((codeSec.end - codeSec.start) * 1.25) + 256 : 256);
-    w.u32(nDefined + 1 + memList.length + tabList.length);
+    w.u32(nDefined + 1 + memList.length + tabList.length + internalList.length);
     const body = new Writer(4096);
+    const internalW = new Writer(internalList.length ? 4096 : 16);
     for (let i = 0; i < nDefined; i++) {
       const [s, e] = bodies[i]!;
       body.len = 0;
       try {
-        rewriteBody(buf, s, e, paramsOf(funcTypes[i]!), ctx, body);
+        const np = paramsOf(funcTypes[i]!);
+        const info = analyzeBody(buf, s, e, np, ctx);
+        const ii = internalIdx[i]!;
+        if (ii < 0 || e - s < dupBelow) emitBody(info, ctx, body, 'global');
+        else {
+          // thunk: (params) -> global.get G; call internal; global.set G
+          body.u32(0);
+          for (let p = 0; p < np; p++) {
+            body.byte(0x20);
+            body.u32(p);
+          }
+          body.byte(0x23);
+          body.u32(fuelGlobal);
+          body.byte(0x10);
+          body.u32(ii);
+          body.byte(0x24);
+          body.u32(fuelGlobal);
+          body.byte(0x0b);
+        }
+        if (ii >= 0) {
+          const ib = new Writer(e - s + 64);
+          emitBody(info, ctx, ib, 'internal', wrapType.get(funcTypes[i]!)!);
+          internalW.sized(ib);
+        }
       } catch (err) {
         if (err instanceof DecodeError)
           throw new FuelInstrumentError(`function ${nImpFuncs + i}: ${err.message}`, { cause: err });
@@ -466,6 +617,7 @@ function instrumentRaw(buf: Uint8Array, opts: InstrumentOptions): { wasm: Uint8A
       body.bytes(Uint8Array.of(0x41, 0x7f, 0x0b, 0x0b));
       w.sized(body);
     }
+    w.bytes(internalW.buf, 0, internalW.len);
     return w;
   };
   const constExpr = (r: Reader, w: Writer) => rewriteConstExpr(buf, r, w, funcMap, globalMap);
@@ -649,10 +801,9 @@ function instrumentRaw(buf: Uint8Array, opts: InstrumentOptions): { wasm: Uint8A
         const w = buildName(s);
         if (w) emit(0, w);
       } else if (s.name !== undefined && KEEP_CUSTOM.has(s.name)) {
-        const w = new Writer(0);
-        w.buf = buf.subarray(s.start, s.end);
-        w.len = s.end - s.start;
-        emit(0, w);
+        outW.byte(0);
+        outW.u32(s.end - s.start);
+        outW.bytes(buf, s.start, s.end);
       }
       continue;
     }
@@ -690,10 +841,9 @@ function instrumentRaw(buf: Uint8Array, opts: InstrumentOptions): { wasm: Uint8A
         break;
       default: {
         // memory (5), tag (13), datacount (12): no indices we renumber
-        const w = new Writer(0);
-        w.buf = buf.subarray(s.start, s.end);
-        w.len = s.end - s.start;
-        emit(s.id, w);
+        outW.byte(s.id);
+        outW.u32(s.end - s.start);
+        outW.bytes(buf, s.start, s.end);
       }
     }
   }
@@ -750,7 +900,8 @@ function validateWithBinaryen(wasm: Uint8Array, input: Uint8Array): void {
     try {
       process.stdout.write = cap as typeof process.stdout.write;
       process.stderr.write = cap as typeof process.stderr.write;
-      mod = binaryen.readBinaryWithFeatures(bytes, binaryen.Features.All);
+      // binaryen.js 132: readBinary(data, features) (the typed readBinaryWithFeatures does not exist at run time)
+      mod = (binaryen.readBinary as (d: Uint8Array, f?: binaryen.Features) => binaryen.Module)(bytes, binaryen.Features.All);
       mod.setFeatures(binaryen.Features.All);
       const ok = mod.validate() !== 0;
       return { ok, msg: captured.join('').trim() };

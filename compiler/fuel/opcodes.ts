@@ -35,6 +35,7 @@ export enum K {
   TableGrow, // arg = table index
   Bulk, // memory.copy / memory.fill / memory.init: length (i32) on top of the stack
   MemSize, // arg = memory index (only tracked to reject memory64 correctly)
+  Local, // local.get / local.set / local.tee (arg = local index)
 }
 
 /** Static cost classes; the numbers live in the cost table (costs.ts). */
@@ -214,8 +215,8 @@ export function decode(r: Reader): K {
     case 0x20:
     case 0x21:
     case 0x22:
-      r.u32();
-      return K.Plain;
+      out.arg = r.u32();
+      return K.Local;
     case 0x23:
       out.arg = r.u32();
       return K.GlobalGet;

@@ -32,6 +32,8 @@ export interface EngineOptions {
   minWorkers?: number;
   /** Most concurrent invocations; more wait in a queue (default 4 x cores, at least 8). */
   maxWorkers?: number;
+  /** Extra workers idle this long are stopped (default 10 s). */
+  workerIdleMs?: number;
   onBackgroundError?: (e: unknown) => void;
 }
 
@@ -69,6 +71,7 @@ export class Engine {
         init: { io: this.io },
         min,
         max: Math.max(min, opts.maxWorkers ?? Math.max(8, 4 * cores)),
+        idleMs: opts.workerIdleMs,
         onLog: (m) => this.onBackgroundError(m),
       });
     }

@@ -24,7 +24,9 @@ export const errors = {
 };
 
 /** A guest-side failure: trap, exit, stack overflow, bad output. Host bugs are re-thrown. */
-export function classifyGuestError(e: unknown, limits?: InstanceLimits): InvokeError {
+export function classifyGuestError(e: unknown, limits?: InstanceLimits, responseOverflowed = false, responseLimit = 0): InvokeError {
+  // A guest that fails after its output hit the cap failed because of the cap.
+  if (responseOverflowed) return errors.responseTooLarge(responseLimit);
   if (e instanceof FuelExhausted) {
     return { status: 502, code: 'FuelExhausted', message: 'the function used up its fuel (instruction budget) for this invocation' };
   }

@@ -115,10 +115,14 @@ export class Executor {
       else result.response = out;
     } catch (e) {
       if (inst) inst.poisoned = true;
-      result.error = classifyGuestError(e, inst?.limits);
+      result.error = classifyGuestError(e, inst?.limits, inst?.wasi.ctx.responseOverflowed, this.io.responseBytes);
     }
     if (inst) {
       collectLogs(inst, shape, result);
+      // Guests that survive a refused grow (and answer themselves) still get told why.
+      if (inst.limits.growDenied) {
+        result.logs.push(`[wisp] memory.grow refused: the function's memory limit is ${spec.memoryMB} MiB`);
+      }
       result.fuelUsed = inst.limits.fuelUsed;
       result.memoryBytes = inst.limits.memoryBytes();
       if (reuse && !inst.poisoned && !result.error && !st.hot && this.functions.get(spec.name) === st) st.hot = inst;

@@ -35,6 +35,7 @@ export function createInstance(
     args: [spec.name],
     stdoutLimit: art.meta.shape === 'command' ? io.responseBytes : io.logBytes,
     stderrLimit: io.logBytes,
+    stdoutIsResponse: art.meta.shape === 'command',
     responseLimit: io.responseBytes,
   });
   const limits = new InstanceLimits(spec.memoryMB * MiB, spec.fuel);

@@ -13,6 +13,8 @@ export interface WasiConfig {
   /** Caps on what one invocation may write; past them writes fail and the host reports it. */
   stdoutLimit: number;
   stderrLimit: number;
+  /** Commands answer on stdout; http functions only log there. */
+  stdoutIsResponse: boolean;
 }
 
 export class WasiContext {
@@ -22,11 +24,13 @@ export class WasiContext {
   stdin = new InputStream(new Uint8Array(0));
   stdout: ByteSink;
   stderr: ByteSink;
+  /** The invocation's response (stdout of a command, body of an http response) hit its cap. */
+  responseOverflowed = false;
 
   constructor(readonly config: WasiConfig) {
     this.env = Object.entries(config.env);
     this.args = config.args;
-    this.stdout = new ByteSink(config.stdoutLimit);
+    this.stdout = this.newStdout();
     this.stderr = new ByteSink(config.stderrLimit);
   }
 
@@ -35,7 +39,17 @@ export class WasiContext {
   begin(stdin: Uint8Array, env: Record<string, string>): void {
     this.env = Object.entries(env);
     this.stdin = new InputStream(stdin);
-    this.stdout = new ByteSink(this.config.stdoutLimit);
+    this.stdout = this.newStdout();
     this.stderr = new ByteSink(this.config.stderrLimit);
+    this.responseOverflowed = false;
+  }
+
+  private newStdout(): ByteSink {
+    return new ByteSink(this.config.stdoutLimit, this.config.stdoutIsResponse ? () => (this.responseOverflowed = true) : undefined);
+  }
+
+  /** A sink for a response body, capped at the function's response limit. */
+  responseSink(limit: number): ByteSink {
+    return new ByteSink(limit, () => (this.responseOverflowed = true));
   }
 }

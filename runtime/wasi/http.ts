@@ -3,7 +3,8 @@
 // back after `handle` returns. Outgoing requests are denied (no network unless granted).
 
 import { InputStream, OutputStream, Pollable } from './io.js';
-import { ByteSink } from './sink.js';
+import type { WasiContext } from './context.js';
+import type { ByteSink } from './sink.js';
 
 export type Method =
   | { tag: 'get' | 'head' | 'post' | 'put' | 'delete' | 'connect' | 'options' | 'trace' | 'patch' }
@@ -140,7 +141,7 @@ export class IncomingBody {
 export class OutgoingBody {
   private stream: OutputStream | undefined;
   finished = false;
-  constructor(readonly sink: ByteSink) {}
+  constructor(readonly sink: Pick<ByteSink, 'push'>) {}
   write(): OutputStream {
     if (this.stream) throw {};
     this.stream = new OutputStream((b) => this.sink.push(b));
@@ -158,9 +159,9 @@ export class OutgoingResponse {
   readonly sink: ByteSink;
   constructor(
     private readonly fields: Fields,
-    bodyLimit: number,
+    sink: ByteSink,
   ) {
-    this.sink = new ByteSink(bodyLimit);
+    this.sink = sink;
   }
   statusCode(): number {
     return this.status;
@@ -194,7 +195,7 @@ export class OutgoingRequest {
   private path: string | undefined;
   private sch: Scheme | undefined;
   private auth: string | undefined;
-  private readonly sink = new ByteSink(0);
+  private readonly sink = new NullSink();
   constructor(private readonly fields: Fields) {}
   body(): OutgoingBody {
     return new OutgoingBody(this.sink);
@@ -228,6 +229,13 @@ export class OutgoingRequest {
   }
 }
 
+/** Outgoing request bodies go nowhere: sending is denied anyway. */
+class NullSink {
+  push(): boolean {
+    return false;
+  }
+}
+
 export class RequestOptions {
   private t: (bigint | undefined)[] = [undefined, undefined, undefined];
   connectTimeout = () => this.t[0];
@@ -242,11 +250,11 @@ export class IncomingResponse {}
 export class FutureIncomingResponse {}
 
 /** `responseLimit` caps the body a guest may write (the function's response size cap). */
-export function httpImports(responseLimit: number): Record<string, object> {
+export function httpImports(ctx: WasiContext, responseLimit: number): Record<string, object> {
   // The guest constructs responses through the imported class: bind the cap to it.
   class LimitedResponse extends OutgoingResponse {
     constructor(fields: Fields) {
-      super(fields, responseLimit);
+      super(fields, ctx.responseSink(responseLimit));
     }
   }
   return {

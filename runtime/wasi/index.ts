@@ -38,6 +38,6 @@ export function createWasiHost(config: WasiHostConfig): WasiHost {
   const ctx = new WasiContext(config);
   return {
     ctx,
-    imports: { ...staticImports, ...cliImports(ctx), ...httpImports(config.responseLimit) },
+    imports: { ...staticImports, ...cliImports(ctx), ...httpImports(ctx, config.responseLimit) },
   };
 }

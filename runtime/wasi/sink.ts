@@ -4,7 +4,11 @@ export class ByteSink {
   length = 0;
   overflowed = false;
 
-  constructor(readonly limit: number) {}
+  constructor(
+    readonly limit: number,
+    /** Told once when the cap is hit (the host reports it even if the guest then traps). */
+    private readonly onOverflow?: () => void,
+  ) {}
 
   push(bytes: Uint8Array): boolean {
     if (this.length + bytes.length > this.limit) {
@@ -12,6 +16,7 @@ export class ByteSink {
       const room = this.limit - this.length;
       if (room > 0) this.chunks.push(bytes.slice(0, room));
       this.length = this.limit;
+      if (!this.overflowed) this.onOverflow?.();
       this.overflowed = true;
       return false;
     }

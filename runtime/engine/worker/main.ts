@@ -16,10 +16,15 @@ async function ensure(a: ArtifactPayload | undefined): Promise<void> {
   executor.addArtifact({ art: await loadArtifact(a.dir), compiled: { modules: a.modules, bytes: a.bytes } });
 }
 
+let jobs = 0;
+
 async function handle(m: ToWorker): Promise<void> {
   switch (m.type) {
     case 'invoke': {
       await ensure(m.artifact);
+      // The host holds the deadline until this worker is booted and loaded (see pool.ts).
+      if (m.artifact || jobs === 0) post({ type: 'running', id: m.id });
+      jobs++;
       const result = executor.invoke(m.spec, m.req, m.cold);
       const body = result.response?.body;
       // Hand the body's memory over instead of copying it (when it owns its buffer).

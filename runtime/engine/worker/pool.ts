@@ -7,6 +7,9 @@ import type { ArtifactPayload, FromWorker, Readiness, ToWorker, WorkerInit } fro
 import { workerScript } from './script.js';
 
 type Done = Extract<FromWorker, { type: 'done' }>;
+
+/** How long a worker may take to boot and load an artifact before its job counts as hung. */
+const LOAD_BACKSTOP_MS = 30_000;
 export type JobOutcome = { done: Done } | { timedOut: true } | { crashed: string };
 
 type Message = ToWorker extends infer T ? (T extends { id: number } ? Omit<T, 'id'> : never) : never;
@@ -30,6 +33,8 @@ export interface WorkerPoolOptions {
   min: number;
   /** Cap on workers, i.e. on concurrent invocations (default 8). */
   max: number;
+  /** Workers beyond `min` that stay idle this long are stopped (default 10 s). */
+  idleMs?: number;
   onLog: (message: string) => void;
 }
 
@@ -37,7 +42,10 @@ class WorkerHandle {
   job: Job | undefined;
   jobId = 0;
   timer: NodeJS.Timeout | undefined;
+  idleTimer: NodeJS.Timeout | undefined;
   dead = false;
+  /** Jobs started on this worker; the first one waits for the worker to boot. */
+  started = 0;
   readonly loaded = new Set<string>();
   readonly readiness = new Map<string, Readiness>();
   constructor(readonly worker: Worker) {}
@@ -104,12 +112,29 @@ export class WorkerPool {
   private onMessage(h: WorkerHandle, m: FromWorker): void {
     if (m.type === 'log') return this.opts.onLog(m.message);
     if (m.id === 0 || m.id !== h.jobId || !h.job) return;
+    if (m.type === 'running') {
+      if (h.job.timeoutMs !== undefined) this.arm(h, h.job.timeoutMs);
+      return;
+    }
     const job = h.job;
     clearTimeout(h.timer);
     h.job = undefined;
     if (m.readiness) h.readiness.set(m.readiness.name, m.readiness);
     job.resolve({ done: m });
     this.pump();
+    if (!h.job) this.idle(h);
+  }
+
+  /** An on-demand worker left idle is stopped after idleMs; the resting pool keeps `min`. */
+  private idle(h: WorkerHandle): void {
+    clearTimeout(h.idleTimer);
+    h.idleTimer = setTimeout(() => {
+      if (h.job || h.dead || this.handles.length <= this.opts.min) return;
+      h.dead = true;
+      this.handles = this.handles.filter((x) => x !== h);
+      void h.worker.terminate();
+    }, this.opts.idleMs ?? 10_000);
+    h.idleTimer.unref();
   }
 
   /** A worker is gone (terminated for a timeout, crashed, or exited): answer its job, replace it. */
@@ -117,6 +142,7 @@ export class WorkerPool {
     if (h.dead) return;
     h.dead = true;
     clearTimeout(h.timer);
+    clearTimeout(h.idleTimer);
     this.handles = this.handles.filter((x) => x !== h);
     const job = h.job;
     h.job = undefined;
@@ -162,6 +188,7 @@ export class WorkerPool {
   }
 
   private start(h: WorkerHandle, job: Job): void {
+    clearTimeout(h.idleTimer);
     h.job = job;
     h.jobId = this.nextId++;
     const msg = { ...job.msg, id: h.jobId } as ToWorker;
@@ -170,18 +197,33 @@ export class WorkerPool {
       h.loaded.add(job.fn.artifactDir);
     }
     if (job.timeoutMs !== undefined) {
-      h.timer = setTimeout(() => {
-        void h.worker.terminate();
-        this.retire(h, 'timeout', { timedOut: true });
-      }, job.timeoutMs);
+      // The guest's clock starts when it runs: booting a worker and importing glue are the
+      // host's costs, not the function's. Until the worker says 'running', only a generous
+      // backstop applies.
+      const loading = h.started === 0 || ('artifact' in msg && msg.artifact !== undefined);
+      this.arm(h, loading ? LOAD_BACKSTOP_MS + job.timeoutMs : job.timeoutMs);
     }
+    h.started++;
     h.worker.postMessage(msg);
+  }
+
+  private arm(h: WorkerHandle, ms: number): void {
+    clearTimeout(h.timer);
+    h.timer = setTimeout(() => {
+      void h.worker.terminate();
+      this.retire(h, 'timeout', { timedOut: true });
+    }, ms);
   }
 
   async close(): Promise<void> {
     this.closed = true;
     for (const j of this.queue) j.resolve({ crashed: 'host is shutting down' });
     this.queue = [];
+    for (const h of this.handles) {
+      h.dead = true;
+      clearTimeout(h.timer);
+      clearTimeout(h.idleTimer);
+    }
     await Promise.all(this.handles.map((h) => h.worker.terminate()));
   }
 }

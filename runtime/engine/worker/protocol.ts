@@ -30,4 +30,6 @@ export interface Readiness {
 
 export type FromWorker =
   | { type: 'done'; id: number; result?: InvokeResult; readiness?: Readiness; stats?: unknown; error?: string }
-  | { type: 'log'; message: string };
+  | { type: 'log'; message: string }
+  /** Sent after a (slow) artifact load, right before the guest runs: its clock starts now. */
+  | { type: 'running'; id: number };
