@@ -40,6 +40,10 @@ async function listFiles(root: string, dir = root): Promise<string[]> {
 
 export function detectLang(files: string[]): string {
   if (files.length === 1 && files[0]!.endsWith('.wasm')) return 'component';
+  const top = new Set(files.filter((f) => !f.includes('/')));
+  for (const [lang, fe] of Object.entries(frontends)) {
+    if (fe.markers?.some((m) => top.has(m))) return lang;
+  }
   for (const [lang, fe] of Object.entries(frontends)) {
     if (files.some((f) => fe.sources.includes(extname(f)))) return lang;
   }

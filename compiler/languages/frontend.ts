@@ -12,7 +12,10 @@ export interface BuildContext {
 /** A language front end: sources in, a WebAssembly component out. */
 export interface Frontend {
   lang: string;
-  /** File extensions that belong to this language's sources (used for detection and hashing). */
+  /** File extensions that belong to this language's sources (detection of bare files). */
   sources: string[];
+  /** Project files that identify the language outright (Cargo.toml, go.mod, ...); checked
+   *  before extensions, so e.g. an AssemblyScript project is not taken for TypeScript. */
+  markers?: string[];
   build(ctx: BuildContext): Promise<Uint8Array>;
 }
