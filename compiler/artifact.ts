@@ -14,7 +14,9 @@ import { transpile } from '@bytecodealliance/jco';
 import { FuelInstrumentError, instrumentFuel } from './fuel/instrument.js';
 import { BuildError } from './toolchain.js';
 
-export const ARTIFACT_FORMAT = 3;
+/** Bump when the layout, the glue patch or the fuel pass (compiler/fuel) changes: it is part
+ *  of every artifact's cache key, so old artifacts are rebuilt rather than reused. */
+export const ARTIFACT_FORMAT = 4;
 
 export type Shape = 'http' | 'command';
 

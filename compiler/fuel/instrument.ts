@@ -147,9 +147,11 @@ function instrumentRaw(buf: Uint8Array, opts: InstrumentOptions): { wasm: Uint8A
   const typeSig: Array<{ params: Uint8Array; results: Uint8Array; nResults: number } | null> = [];
   const typeSec = sec(1);
   let typeEntriesStart = 0;
+  let typeEntryCount = 0; // entries in the vector (a rec group is one entry holding several types)
   if (typeSec) {
     const r = new Reader(buf, typeSec.start, typeSec.end);
     const n = r.u32();
+    typeEntryCount = n;
     typeEntriesStart = r.pos;
     const compType = () => {
       const form = r.byte();
@@ -486,7 +488,7 @@ function instrumentRaw(buf: Uint8Array, opts: InstrumentOptions): { wasm: Uint8A
   // ---- section builders ----
   const buildType = (): Writer => {
     const w = new Writer(typeSec ? typeSec.end - typeSec.start + 64 : 64);
-    w.u32(nTypes + nNewTypes);
+    w.u32(typeEntryCount + nNewTypes);
     if (typeSec) w.bytes(buf, typeEntriesStart, typeSec.end);
     w.bytes(newTypes.buf, 0, newTypes.len);
     return w;

@@ -72,6 +72,7 @@ function memarg(r: Reader): void {
 export function heapType(r: Reader): void {
   const b = r.peek();
   if (b === 0x65) throw new DecodeError(`shared heap types (shared-everything threads) are not supported (offset ${r.pos})`);
+  if (b === 0x62) r.pos++; // exact type (custom descriptors): 0x62 typeidx
   r.s33();
 }
 

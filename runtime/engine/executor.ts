@@ -3,6 +3,7 @@
 // lives in each worker thread; the main thread can host one too (inline mode).
 
 import { classifyGuestError, errors } from './errors.js';
+import { FuelExhausted } from './limits.js';
 import { createInstance, type GuestInstance, type IoLimits } from './instance.js';
 import type { LoadedArtifact } from './loader.js';
 import type { CompiledArtifact } from './module-cache.js';
@@ -118,6 +119,13 @@ export class Executor {
       result.error = classifyGuestError(e, inst?.limits, inst?.wasi.ctx.responseOverflowed, this.io.responseBytes);
     }
     if (inst) {
+      // Charges after the last check can overdraw the budget slightly (docs/fuel.md): an
+      // overdrawn invocation is exhausted, whatever the guest made of it.
+      if (inst.limits.overdrawn) {
+        inst.poisoned = true;
+        result.error = classifyGuestError(new FuelExhausted());
+        delete result.response;
+      }
       collectLogs(inst, shape, result);
       // Guests that survive a refused grow (and answer themselves) still get told why.
       if (inst.limits.growDenied) {

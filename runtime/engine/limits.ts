@@ -46,6 +46,11 @@ export class InstanceLimits {
     this.growDenied = false;
   }
 
+  /** The guest spent more than its budget (possibly without reaching a check). */
+  get overdrawn(): boolean {
+    return (this.fuel.value as bigint) < 0n;
+  }
+
   get fuelUsed(): number {
     const left = this.fuel.value as bigint;
     return Number(this.budget - (left < 0n ? 0n : left));
