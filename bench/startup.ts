@@ -8,14 +8,16 @@
 // (only functions that export the handler directly can be re-entered: counter-js);
 // prewarmed = instance taken from a pool that was filled before the request.
 
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from '../compiler/build.js';
 import { Engine } from '../runtime/engine/engine.js';
 import type { FunctionSpec, InvokeRequest, Tier } from '../runtime/engine/types.js';
 import { DEFAULTS } from '../runtime/functions/defaults.js';
-import type { FunctionSource } from '../runtime/functions/manifest.js';
+import type { Resolver } from '../runtime/invoke/invoker.js';
+import { notFound } from '../runtime/registry/errors.js';
 import { startHost } from '../runtime/host.js';
 import { MemoryLog } from '../runtime/http/log.js';
 import { BenchClient } from './lib/client.js';
@@ -93,7 +95,15 @@ async function inProcess(name: string, dir: string, figures: Figures): Promise<v
 
 async function overHttp(name: string, dir: string, figures: Figures): Promise<void> {
   const specs = new Map<string, FunctionSpec>();
-  const functions: FunctionSource = { get: (n) => specs.get(n), list: () => [...specs.values()] };
+  const resolver: Resolver = {
+    resolve: (n) => {
+      const spec = specs.get(n);
+      if (!spec) throw notFound(n);
+      return { spec, reserved: null };
+    },
+  };
+  const hostDir = await mkdtemp(join(tmpdir(), 'wisp-bench-'));
+  const hostOpts = { port: 0, resolver, dataDir: hostDir, log: new MemoryLog(1) };
   const client = new BenchClient();
   const get = async (url: string, expect: string) => {
     const r = await client.get(url);
@@ -103,7 +113,9 @@ async function overHttp(name: string, dir: string, figures: Figures): Promise<vo
   const cold: number[] = [];
   for (let i = 0; i < N_COLD; i++) {
     specs.set(name, spec(name, dir));
-    const host = await startHost({ port: 0, functions, log: new MemoryLog(1) });
+    const host = await startHost(hostOpts);
+    await host.engine.prepare(specs.get(name)!); // (prewarm 0: only loads the artifact metadata)
+    host.engine.modules.delete(dir); // nothing compiled in memory: the next request is cold
     await client.get(`${host.url}/healthz`); // open the keep-alive connection first
     cold.push(await get(`${host.url}/fn/${name}/?name=b`, 'cold'));
     await host.close();
@@ -113,8 +125,8 @@ async function overHttp(name: string, dir: string, figures: Figures): Promise<vo
   specs.set(name, spec(name, dir));
   specs.set(`${name}-pool`, spec(`${name}-pool`, dir, { prewarm: 1 }));
   if (name === 'counter-js') specs.set(`${name}-hot`, spec(`${name}-hot`, dir, { reuse: true }));
-  const host = await startHost({ port: 0, functions, log: new MemoryLog(1) });
-  // Pools were filled at startup, so the modules are compiled already: this first call is warm.
+  const host = await startHost(hostOpts);
+  for (const s of specs.values()) await host.engine.prepare(s);
   await get(`${host.url}/fn/${name}/`, 'warm');
   const warm: number[] = [];
   for (let i = 0; i < N; i++) warm.push(await get(`${host.url}/fn/${name}/?name=b`, 'warm'));

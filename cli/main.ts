@@ -4,13 +4,16 @@ import { build } from '../compiler/build.js';
 import { BuildError } from '../compiler/toolchain.js';
 import { startHost } from '../runtime/host.js';
 import { ManifestError } from '../runtime/functions/manifest.js';
+import { AuthConfigError } from '../runtime/api/auth.js';
 import { parseArgs } from './args.js';
 
 const USAGE = `usage: wisp <command> [options]
 
-  up [--port N] [--host ADDR] [--functions DIR] [--data-dir DIR]
-      serve the functions in DIR/functions.json (default: examples) on http://ADDR:N/fn/NAME
-      (default 127.0.0.1:8080; PORT in the environment also sets the port)
+  up [--port N] [--host ADDR] [--data DIR] [--functions DIR]
+      run the host: data plane on http://ADDR:N/fn/NAME, Lambda API on http://ADDR:N/2015-03-31/
+      (default 127.0.0.1:8080; PORT sets the port, WISP_DATA_DIR the data dir (default .wisp),
+      WISP_ACCESS_KEYS=ID:SECRET,... the API keys). Functions in DIR/functions.json (default:
+      examples) are deployed into the registry when absent.
   build [DIR|FILE] [--lang LANG] [--data-dir DIR]
       build a function's sources into a runtime artifact (cached by content hash)
 `;
@@ -30,7 +33,8 @@ function intFlag(v: string | true | undefined, name: string): number | undefined
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   const { positionals, flags } = parseArgs(rest, ['help']);
-  const dataDir = typeof flags['data-dir'] === 'string' ? flags['data-dir'] : '.wisp';
+  const dataFlag = flags.data ?? flags['data-dir'];
+  const dataDir = typeof dataFlag === 'string' ? dataFlag : (process.env.WISP_DATA_DIR ?? '.wisp');
   switch (cmd) {
     case 'up': {
       const port = intFlag(flags.port, 'port') ?? intFlag(process.env.PORT, 'port') ?? 8080;
@@ -41,8 +45,10 @@ async function main(argv: string[]): Promise<void> {
         dataDir,
         onProgress: (l) => process.stderr.write(`wisp: ${l}\n`),
       });
-      process.stderr.write(`wisp: serving ${host.functions.list().length} functions on ${host.url}/fn/NAME\n`);
-      for (const f of host.functions.list()) process.stderr.write(`  ${host.url}/fn/${f.name}/\n`);
+      const fns = host.registry.list();
+      process.stderr.write(`wisp: serving ${fns.length} functions on ${host.url}/fn/NAME (data: ${host.dataDir})\n`);
+      for (const f of fns) process.stderr.write(`  ${host.url}/fn/${f.name}/\n`);
+      process.stderr.write(`wisp: Lambda API at ${host.url} (aws --endpoint-url ${host.url} lambda ...)\n`);
       const stop = () => void host.close().then(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
@@ -70,6 +76,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((e) => {
-  if (e instanceof BuildError || e instanceof ManifestError) fail(e.message);
+  if (e instanceof BuildError || e instanceof ManifestError || e instanceof AuthConfigError) fail(e.message);
   fail(e instanceof Error ? (e.stack ?? e.message) : String(e));
 });

@@ -1,48 +1,136 @@
-// Assembling one host process: functions source + engine + HTTP app + listener.
+// Assembling one host process: registry (SQLite + artifact store in the data dir), engine,
+// invoker, async dispatcher, and one HTTP listener for the data plane (/fn), the control plane
+// (Lambda API) and health.
 
-import { resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { readMeta } from '../compiler/artifact.js';
+import { mountControlPlane } from './api/routes.js';
+import { parseKeys, resolveKeys } from './api/auth.js';
 import { Engine, type EngineOptions } from './engine/engine.js';
-import { ManifestFunctions, type FunctionSource } from './functions/manifest.js';
+import { ManifestFunctions } from './functions/manifest.js';
 import { createApp } from './http/app.js';
 import { StreamLog, type InvocationLog } from './http/log.js';
 import { listen, type RunningServer } from './http/server.js';
+import { Invoker, type Resolver } from './invoke/invoker.js';
+import { openDb } from './registry/db.js';
+import { EventQueue } from './registry/events.js';
+import { Registry } from './registry/registry.js';
+import { Dispatcher, type DispatcherOptions } from './scheduler/dispatcher.js';
 
 export interface HostOptions {
   port?: number;
   /** Loopback by default: nothing is exposed unless asked for. */
   host?: string;
-  functionsDir?: string;
-  /** Artifacts and caches (default ./.wisp). */
+  /** Registry database and artifacts (default $WISP_DATA_DIR or ./.wisp). */
   dataDir?: string;
-  functions?: FunctionSource;
+  /** Build cache and artifact store, if not the data dir (tests share one across hosts). */
+  cacheDir?: string;
+  /** A functions.json directory whose functions are deployed into the registry when absent. */
+  functionsDir?: string;
+  /** Control-plane keys (default $WISP_ACCESS_KEYS, else test/test on loopback only). */
+  accessKeys?: Record<string, string>;
+  /** Serve functions from elsewhere than the registry (benchmarks). */
+  resolver?: Resolver;
   log?: InvocationLog;
   engine?: EngineOptions;
+  dispatcher?: Pick<DispatcherOptions, 'retryBaseMs' | 'pollMs' | 'maxConcurrent'>;
   onProgress?: (line: string) => void;
 }
 
 export interface Host extends RunningServer {
   engine: Engine;
-  functions: FunctionSource;
+  registry: Registry;
+  invoker: Invoker;
+  queue: EventQueue;
+  dispatcher: Dispatcher;
+  dataDir: string;
+}
+
+/** Deploy the manifest's functions that the registry does not have yet. */
+async function seed(registry: Registry, functionsDir: string, cacheDir: string, onProgress?: (l: string) => void): Promise<string[]> {
+  const manifest = await ManifestFunctions.load(resolve(functionsDir), { cacheDir, onProgress });
+  const created: string[] = [];
+  for (const spec of manifest.list()) {
+    if (registry.exists(spec.name)) continue;
+    const meta = await readMeta(spec.artifactDir);
+    registry.create(
+      spec.name,
+      { runtime: meta.lang, memoryMB: spec.memoryMB, timeoutMs: spec.timeoutMs, env: spec.env, fuel: spec.fuel, reuse: spec.reuse, prewarm: spec.prewarm },
+      { artifactDir: spec.artifactDir, sha256: Buffer.from(meta.hash, 'hex').toString('base64'), size: meta.componentBytes, shape: meta.shape },
+    );
+    created.push(spec.name);
+  }
+  return created;
 }
 
 export async function startHost(opts: HostOptions = {}): Promise<Host> {
-  const dataDir = resolve(opts.dataDir ?? '.wisp');
-  const functions =
-    opts.functions ??
-    (await ManifestFunctions.load(resolve(opts.functionsDir ?? 'examples'), { cacheDir: dataDir, onProgress: opts.onProgress }));
+  const bind = opts.host ?? '127.0.0.1';
+  // Refuse an exposed host with default credentials before touching anything.
+  const keys = resolveKeys(bind, opts.accessKeys ?? parseKeys(process.env.WISP_ACCESS_KEYS));
+  const dataDir = resolve(opts.dataDir ?? process.env.WISP_DATA_DIR ?? '.wisp');
+  const cacheDir = resolve(opts.cacheDir ?? dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const db = openDb(join(dataDir, 'registry.db'));
+  const registry = new Registry(db);
+  const queue = new EventQueue(db);
+  try {
+    if (opts.functionsDir) await seed(registry, opts.functionsDir, cacheDir, opts.onProgress);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+
   const engine = new Engine(opts.engine);
-  // Fill pre-warmed pools before taking traffic; other functions start cold on first use,
-  // which is what "cold" means (and what a host with many functions can afford).
-  await Promise.all(functions.list().filter((s) => s.prewarm > 0).map((spec) => engine.prepare(spec)));
-  const app = createApp({ engine, functions, log: opts.log ?? new StreamLog() });
-  const server = await listen(app, opts.port ?? 8080, opts.host ?? '127.0.0.1');
+  const resolver: Resolver = opts.resolver ?? {
+    resolve: (name, qualifier) => {
+      const { spec, config } = registry.resolve(name, qualifier);
+      return { spec, reserved: config.reservedConcurrency };
+    },
+  };
+  const log = opts.log ?? new StreamLog();
+  const invoker = new Invoker(engine, resolver, log);
+  const dispatcher = new Dispatcher({ queue, invoker, ...opts.dispatcher });
+
+  const prewarm = (name: string) => {
+    if (!registry.exists(name)) return;
+    const spec = registry.get(name)!;
+    if (spec.prewarm > 0) void engine.prepare(spec).catch((e) => console.error(`wisp: prewarming ${name}:`, e));
+  };
+  const app = createApp({
+    invoker,
+    mount: (a) =>
+      mountControlPlane(a, {
+        registry,
+        invoker,
+        queue,
+        cacheDir,
+        keys,
+        onChange: (name) => {
+          engine.evict(name);
+          prewarm(name);
+        },
+        onEnqueue: () => dispatcher.kick(),
+      }),
+  });
+  // Fill pre-warmed pools before taking traffic; other functions start cold on first use.
+  const specs = opts.resolver ? [] : registry.list();
+  await Promise.all(specs.filter((s) => s.prewarm > 0).map((s) => engine.prepare(s)));
+  const server = await listen(app, opts.port ?? 8080, bind);
+  dispatcher.start();
   return {
     ...server,
     engine,
-    functions,
+    registry,
+    invoker,
+    queue,
+    dispatcher,
+    dataDir,
     close: async () => {
       await server.close();
+      await dispatcher.stop();
       await engine.close();
+      db.close();
     },
   };
 }

@@ -12,7 +12,7 @@
 
 import { availableParallelism } from 'node:os';
 import { errors } from './errors.js';
-import { Executor } from './executor.js';
+import { Executor, slotOf } from './executor.js';
 import type { IoLimits } from './instance.js';
 import { compileArtifact, loadArtifact, type LoadedArtifact } from './loader.js';
 import { ModuleCache, type CompiledArtifact } from './module-cache.js';
@@ -115,7 +115,7 @@ export class Engine {
     if (spec.prewarm === 0) return;
     if (this.inline) return (await this.inlineReady(art, compiled)).prepare(spec);
     const payload = () => ({ dir: art.dir, modules: compiled.modules, bytes: compiled.bytes });
-    const fn = { name: spec.name, reuse: spec.reuse, artifactDir: art.dir };
+    const fn = { name: slotOf(spec), reuse: spec.reuse, artifactDir: art.dir };
     const outcomes = await Promise.all(
       this.pool!.workers().map((w) => this.pool!.run({ msg: { type: 'prepare', spec }, fn, artifact: payload, pin: w })),
     );
@@ -140,7 +140,7 @@ export class Engine {
     const outcome = await this.pool!.run({
       msg: { type: 'invoke', spec, req, cold },
       timeoutMs: spec.timeoutMs,
-      fn: { name: spec.name, reuse: spec.reuse, artifactDir: art.dir },
+      fn: { name: slotOf(spec), reuse: spec.reuse, artifactDir: art.dir },
       artifact: () => ({ dir: art.dir, modules: compiled.modules, bytes: compiled.bytes }),
     });
     const r = resultOf(outcome, art.meta.shape, cold, spec);

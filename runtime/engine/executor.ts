@@ -16,6 +16,9 @@ export function specKey(spec: FunctionSpec): string {
   return JSON.stringify([spec.name, spec.version, spec.artifactDir, spec.memoryMB, spec.env, spec.fuel]);
 }
 
+/** One function version's slot: versions of a function keep separate instances and pools. */
+export const slotOf = (spec: { name: string; version: string }) => `${spec.name}@${spec.version}`;
+
 interface FunctionState {
   key: string;
   hot?: GuestInstance;
@@ -52,7 +55,11 @@ export class Executor {
   }
   dropArtifact(dir: string): void {
     this.artifacts.delete(dir);
-    for (const [name, st] of this.functions) if (st.key.includes(JSON.stringify(dir))) this.evict(name);
+    for (const [slot, st] of this.functions) {
+      if (!st.key.includes(JSON.stringify(dir))) continue;
+      st.pool?.close();
+      this.functions.delete(slot);
+    }
   }
 
   private ready(dir: string): ReadyArtifact {
@@ -63,11 +70,11 @@ export class Executor {
 
   private state(spec: FunctionSpec): FunctionState {
     const key = specKey(spec);
-    let st = this.functions.get(spec.name);
+    let st = this.functions.get(slotOf(spec));
     if (!st || st.key !== key) {
       st?.pool?.close();
       st = { key };
-      this.functions.set(spec.name, st);
+      this.functions.set(slotOf(spec), st);
     }
     if (spec.prewarm > 0 && !st.pool) {
       const { art, compiled } = this.ready(spec.artifactDir);
@@ -81,14 +88,18 @@ export class Executor {
     await this.state(spec).pool?.refill();
   }
 
+  /** Drop every version's instances of a function. */
   evict(name: string): void {
-    this.functions.get(name)?.pool?.close();
-    this.functions.delete(name);
+    for (const [slot, st] of this.functions) {
+      if (!slot.startsWith(`${name}@`)) continue;
+      st.pool?.close();
+      this.functions.delete(slot);
+    }
   }
 
   /** Which ready instances this executor holds for a function (dispatch affinity). */
   readiness(spec: FunctionSpec): { hot: boolean; pooled: number } {
-    const st = this.functions.get(spec.name);
+    const st = this.functions.get(slotOf(spec));
     if (!st || st.key !== specKey(spec)) return { hot: false, pooled: 0 };
     return { hot: !!st.hot, pooled: st.pool?.available ?? 0 };
   }
@@ -133,7 +144,7 @@ export class Executor {
       }
       result.fuelUsed = inst.limits.fuelUsed;
       result.memoryBytes = inst.limits.memoryBytes();
-      if (reuse && !inst.poisoned && !result.error && !st.hot && this.functions.get(spec.name) === st) st.hot = inst;
+      if (reuse && !inst.poisoned && !result.error && !st.hot && this.functions.get(slotOf(spec)) === st) st.hot = inst;
     }
     result.durationMs = performance.now() - t0;
     return result;

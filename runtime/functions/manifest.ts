@@ -7,6 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { build } from '../../compiler/build.js';
 import type { FunctionSpec } from '../engine/types.js';
+import type { Resolution, Resolver } from '../invoke/invoker.js';
+import { notFound } from '../registry/errors.js';
 import { BOUNDS, DEFAULTS } from './defaults.js';
 
 export interface FunctionSource {
@@ -54,7 +56,7 @@ export function validateEntry(entry: ManifestEntry): void {
   }
 }
 
-export class ManifestFunctions implements FunctionSource {
+export class ManifestFunctions implements FunctionSource, Resolver {
   private constructor(private readonly specs: Map<string, FunctionSpec>) {}
 
   static async load(dir: string, opts: { cacheDir: string; onProgress?: (l: string) => void }): Promise<ManifestFunctions> {
@@ -91,6 +93,13 @@ export class ManifestFunctions implements FunctionSource {
 
   get(name: string): FunctionSpec | undefined {
     return this.specs.get(name);
+  }
+
+  /** A manifest has only $LATEST and no reserved concurrency. */
+  resolve(name: string, qualifier?: string): Resolution {
+    const spec = this.specs.get(name);
+    if (!spec || (qualifier !== undefined && qualifier !== '$LATEST')) throw notFound(`Function not found: ${name}${qualifier ? `:${qualifier}` : ''}`);
+    return { spec, reserved: null };
   }
   list(): FunctionSpec[] {
     return [...this.specs.values()];

@@ -4,26 +4,31 @@
 
 import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
-import type { Engine } from '../engine/engine.js';
 import { errors } from '../engine/errors.js';
 import type { InvokeRequest } from '../engine/types.js';
-import type { FunctionSource } from '../functions/manifest.js';
+import type { Invoker, Resolution } from '../invoke/invoker.js';
+import { ApiError } from '../registry/errors.js';
 import { BodyTooLarge, readBody } from './body.js';
 import { errorResponse } from './errors.js';
-import type { InvocationLog } from './log.js';
 
 export interface AppOptions {
-  engine: Engine;
-  functions: FunctionSource;
-  log: InvocationLog;
+  invoker: Invoker;
   /** Request body cap (default 6 MiB, Lambda's synchronous payload limit). */
   requestBytes?: number;
+  /** Extra routes (control plane, console) mounted on the same app. */
+  mount?: (app: Hono<Env>) => void;
 }
 
-type Env = { Variables: { requestId: string }; Bindings: { incoming?: { socket?: { remoteAddress?: string } } } };
+/** Data-plane names for control-plane errors. */
+const DATA_PLANE_CODES: Record<string, string> = {
+  ResourceNotFoundException: 'FunctionNotFound',
+  TooManyRequestsException: 'TooManyRequests',
+};
+
+export type Env = { Variables: { requestId: string }; Bindings: { incoming?: { socket?: { remoteAddress?: string } } } };
 
 /** Headers the host owns: a guest cannot set them (framing is the server's job). */
-const HOST_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade', 'x-wisp-request-id', 'x-wisp-start']);
+const HOST_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade', 'x-wisp-request-id', 'x-wisp-start', 'x-wisp-executed-version', 'x-wisp-fuel-used']);
 
 export function createApp(opts: AppOptions): Hono<Env> {
   const requestBytes = opts.requestBytes ?? 6 * 1024 * 1024;
@@ -38,13 +43,19 @@ export function createApp(opts: AppOptions): Hono<Env> {
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
+  const apiError = (c: Context<Env>, e: ApiError) => errorResponse(c, e.status, DATA_PLANE_CODES[e.type] ?? e.type, e.message);
+
   const invoke = async (c: Context<Env>) => {
-    const name = c.req.param('name')!;
+    // NAME or NAME:QUALIFIER (a version number or an alias), as in Lambda ARNs.
+    const ref = c.req.param('name')!;
+    const [name, qualifier] = ref.split(':', 2) as [string, string | undefined];
     const requestId = c.get('requestId');
-    const spec = opts.functions.get(name);
-    if (!spec) {
-      const e = errors.notFound(name);
-      return errorResponse(c, e.status, e.code, e.message);
+    let resolved: Resolution;
+    try {
+      resolved = opts.invoker.resolve(name, qualifier);
+    } catch (e) {
+      if (e instanceof ApiError) return apiError(c, e);
+      throw e;
     }
     let body: Uint8Array;
     try {
@@ -55,7 +66,7 @@ export function createApp(opts: AppOptions): Hono<Env> {
       return errorResponse(c, err.status, err.code, err.message);
     }
     const url = new URL(c.req.url);
-    const prefix = `/fn/${encodeURIComponent(name)}`;
+    const prefix = `/fn/${ref}`;
     const rest = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : '';
     const req: InvokeRequest = {
       requestId,
@@ -68,10 +79,16 @@ export function createApp(opts: AppOptions): Hono<Env> {
       authority: c.req.header('host') ?? url.host,
       remoteAddr: c.env?.incoming?.socket?.remoteAddress ?? '',
     };
-    const result = await opts.engine.invoke(spec, req);
-    const status = result.error?.status ?? result.response!.status;
-    opts.log.record({ fn: name, requestId, status, result });
+    let inv;
+    try {
+      inv = await opts.invoker.invoke(name, qualifier, req, resolved);
+    } catch (e) {
+      if (e instanceof ApiError) return apiError(c, e);
+      throw e;
+    }
+    const { result, status } = inv;
     c.header('x-wisp-start', result.tier);
+    c.header('x-wisp-executed-version', inv.version);
     if (result.fuelUsed !== undefined) c.header('x-wisp-fuel-used', String(result.fuelUsed));
     if (result.error) return errorResponse(c, status, result.error.code, result.error.message);
     const res = result.response!;
@@ -84,6 +101,7 @@ export function createApp(opts: AppOptions): Hono<Env> {
   };
   app.all('/fn/:name', invoke);
   app.all('/fn/:name/*', invoke);
+  opts.mount?.(app);
 
   app.notFound((c) => errorResponse(c, 404, 'RouteNotFound', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
   app.onError((err, c) => {

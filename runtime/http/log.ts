@@ -5,6 +5,8 @@ import type { InvokeResult } from '../engine/types.js';
 
 export interface InvocationRecord {
   fn: string;
+  /** The version that ran, where known. */
+  version?: string;
   requestId: string;
   status: number;
   result: InvokeResult;
@@ -16,8 +18,9 @@ export interface InvocationLog {
 
 export function reportLine(rec: InvocationRecord): string {
   const r = rec.result;
-  const parts = [`REPORT RequestId: ${rec.requestId}`, `Tier: ${r.tier}`, `Status: ${rec.status}`, `Duration: ${r.durationMs.toFixed(2)} ms`];
+  const parts = [`REPORT RequestId: ${rec.requestId}`, ...(rec.version ? [`Version: ${rec.version}`] : []), `Tier: ${r.tier}`, `Status: ${rec.status}`, `Duration: ${r.durationMs.toFixed(2)} ms`];
   if (r.fuelUsed !== undefined) parts.push(`Fuel: ${r.fuelUsed}`);
+  if (r.memoryBytes !== undefined) parts.push(`Memory: ${(r.memoryBytes / 1048576).toFixed(1)} MiB`);
   if (r.error) parts.push(`Error: ${r.error.code}`);
   return parts.join('\t');
 }

@@ -2,7 +2,7 @@
 // a runaway one (Worker.terminate) without touching any other invocation.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { Executor } from '../executor.js';
+import { Executor, slotOf } from '../executor.js';
 import { loadArtifact } from '../loader.js';
 import type { ArtifactPayload, FromWorker, ToWorker, WorkerInit } from './protocol.js';
 
@@ -29,13 +29,13 @@ async function handle(m: ToWorker): Promise<void> {
       const body = result.response?.body;
       // Hand the body's memory over instead of copying it (when it owns its buffer).
       const transfer = body && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? [body.buffer as ArrayBuffer] : [];
-      post({ type: 'done', id: m.id, result, readiness: { name: m.spec.name, ...executor.readiness(m.spec) } }, transfer);
+      post({ type: 'done', id: m.id, result, readiness: { name: slotOf(m.spec), ...executor.readiness(m.spec) } }, transfer);
       return;
     }
     case 'prepare':
       await ensure(m.artifact);
       await executor.prepare(m.spec);
-      post({ type: 'done', id: m.id, readiness: { name: m.spec.name, ...executor.readiness(m.spec) } });
+      post({ type: 'done', id: m.id, readiness: { name: slotOf(m.spec), ...executor.readiness(m.spec) } });
       return;
     case 'evict':
       executor.evict(m.name);

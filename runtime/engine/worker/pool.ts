@@ -18,7 +18,7 @@ export interface Job {
   msg: Message;
   /** Wall-clock limit, from the moment a worker starts the job. */
   timeoutMs?: number;
-  /** For affinity: the function and artifact the job needs. */
+  /** For affinity: the function version (slotOf) and artifact the job needs. */
   fn?: { name: string; reuse: boolean; artifactDir: string };
   /** Compiled modules, attached when the chosen worker does not have them yet. */
   artifact?: () => ArtifactPayload;
@@ -89,7 +89,7 @@ export class WorkerPool {
   broadcast(msg: Extract<Message, { type: 'evict' | 'drop' }>): void {
     for (const h of this.handles) {
       if (msg.type === 'drop') h.loaded.delete(msg.dir);
-      if (msg.type === 'evict') h.readiness.delete(msg.name);
+      if (msg.type === 'evict') for (const slot of h.readiness.keys()) if (slot.startsWith(`${msg.name}@`)) h.readiness.delete(slot);
       h.worker.postMessage({ ...msg, id: 0 });
     }
   }
@@ -104,6 +104,7 @@ export class WorkerPool {
     worker.on('message', (m: FromWorker) => this.onMessage(h, m));
     worker.on('error', (e) => this.retire(h, `worker error: ${e.message}`));
     worker.on('exit', (code) => this.retire(h, `worker exited with code ${code}`));
+    // Idle workers must not keep the process alive; busy ones must (see start()).
     worker.unref();
     this.handles.push(h);
     return h;
@@ -119,6 +120,7 @@ export class WorkerPool {
     const job = h.job;
     clearTimeout(h.timer);
     h.job = undefined;
+    h.worker.unref();
     if (m.readiness) h.readiness.set(m.readiness.name, m.readiness);
     job.resolve({ done: m });
     this.pump();
@@ -204,6 +206,7 @@ export class WorkerPool {
       this.arm(h, loading ? LOAD_BACKSTOP_MS + job.timeoutMs : job.timeoutMs);
     }
     h.started++;
+    h.worker.ref();
     h.worker.postMessage(msg);
   }
 

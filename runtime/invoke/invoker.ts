@@ -1,0 +1,65 @@
+// One way into a function for every caller (data plane, Lambda Invoke API, async queue):
+// resolve name[:qualifier] to a spec, gate on reserved concurrency, run it on the engine, and
+// record the invocation log.
+
+import type { Engine } from '../engine/engine.js';
+import type { FunctionSpec, InvokeRequest, InvokeResult } from '../engine/types.js';
+import type { InvocationLog } from '../http/log.js';
+import { reportLine } from '../http/log.js';
+import { ApiError, throttled } from '../registry/errors.js';
+import { ConcurrencyGate } from './concurrency.js';
+
+export interface Resolution {
+  spec: FunctionSpec;
+  /** Reserved concurrency of the function (all versions), null if none. */
+  reserved: number | null;
+}
+
+/** Resolves a function reference; throws ApiError (404) for unknown names or qualifiers. */
+export interface Resolver {
+  resolve(name: string, qualifier?: string): Resolution;
+}
+
+export interface Invocation {
+  result: InvokeResult;
+  /** The version that ran ($LATEST, 1, 2, ...). */
+  version: string;
+  /** The invocation's log as text: guest lines then the REPORT line. */
+  logText: string;
+  status: number;
+}
+
+export class Invoker {
+  readonly concurrency = new ConcurrencyGate();
+
+  constructor(
+    readonly engine: Engine,
+    readonly resolver: Resolver,
+    readonly log: InvocationLog,
+  ) {}
+
+  resolve(name: string, qualifier?: string): Resolution {
+    return this.resolver.resolve(name, qualifier);
+  }
+
+  /** Throws ApiError 429 when the function is at its reserved concurrency. */
+  async invoke(name: string, qualifier: string | undefined, req: InvokeRequest, resolved?: Resolution): Promise<Invocation> {
+    const { spec, reserved } = resolved ?? this.resolve(name, qualifier);
+    if (!this.concurrency.tryAcquire(spec.name, reserved)) {
+      throw throttled(`Rate Exceeded: function ${spec.name} is at its reserved concurrency (${reserved})`);
+    }
+    let result: InvokeResult;
+    try {
+      result = await this.engine.invoke(spec, req);
+    } finally {
+      this.concurrency.release(spec.name);
+    }
+    const status = result.error?.status ?? result.response!.status;
+    const rec = { fn: spec.name, requestId: req.requestId, status, result, version: spec.version };
+    this.log.record(rec);
+    const logText = [...result.logs, ...(result.logsTruncated ? ['[log truncated: per-invocation limit reached]'] : []), reportLine(rec)].join('\n') + '\n';
+    return { result, version: spec.version, logText, status };
+  }
+}
+
+export { ApiError };

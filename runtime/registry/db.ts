@@ -1,0 +1,31 @@
+// The registry database: SQLite via better-sqlite3 (embedded default) with versioned
+// migrations. WAL + synchronous=FULL: a committed deploy survives power loss and SIGKILL.
+
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './migrations.js';
+
+export type DB = Database.Database;
+
+export function openDb(file: string): DB {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+/** Applies every migration newer than the database's user_version, each in one transaction. */
+export function migrate(db: DB): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`registry schema version ${current} is newer than this Wisp (${MIGRATIONS.length}): upgrade Wisp`);
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,61 @@
+// Schema history. Append only: a shipped migration is never edited, a change is a new entry.
+
+export const MIGRATIONS: string[] = [
+  // 1: functions, published versions, aliases, the persistent async invocation queue.
+  `
+  CREATE TABLE functions (
+    name              TEXT PRIMARY KEY,
+    runtime           TEXT NOT NULL,
+    handler           TEXT NOT NULL DEFAULT '',
+    role              TEXT NOT NULL DEFAULT '',
+    description       TEXT NOT NULL DEFAULT '',
+    memory_mb         INTEGER NOT NULL,
+    timeout_ms        INTEGER NOT NULL,
+    env_json          TEXT NOT NULL DEFAULT '{}',
+    fuel              INTEGER NOT NULL,
+    reuse             INTEGER NOT NULL DEFAULT 0,
+    prewarm           INTEGER NOT NULL DEFAULT 0,
+    reserved_concurrency INTEGER,
+    artifact_dir      TEXT NOT NULL,
+    code_sha256       TEXT NOT NULL,
+    code_size         INTEGER NOT NULL,
+    shape             TEXT NOT NULL,
+    revision_id       TEXT NOT NULL,
+    created_at        TEXT NOT NULL,
+    updated_at        TEXT NOT NULL
+  );
+  CREATE TABLE versions (
+    function_name     TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+    version           INTEGER NOT NULL,
+    description       TEXT NOT NULL DEFAULT '',
+    config_json       TEXT NOT NULL,
+    code_sha256       TEXT NOT NULL,
+    revision_id       TEXT NOT NULL,
+    created_at        TEXT NOT NULL,
+    PRIMARY KEY (function_name, version)
+  );
+  CREATE TABLE aliases (
+    function_name     TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+    name              TEXT NOT NULL,
+    function_version  TEXT NOT NULL,
+    description       TEXT NOT NULL DEFAULT '',
+    routing_json      TEXT NOT NULL DEFAULT '{}',
+    revision_id       TEXT NOT NULL,
+    PRIMARY KEY (function_name, name)
+  );
+  CREATE TABLE events (
+    id                TEXT PRIMARY KEY,
+    function_name     TEXT NOT NULL,
+    qualifier         TEXT NOT NULL,
+    payload           BLOB NOT NULL,
+    status            TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed')),
+    attempts          INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at   INTEGER NOT NULL,
+    created_at        INTEGER NOT NULL,
+    updated_at        INTEGER NOT NULL,
+    last_error        TEXT,
+    result            BLOB
+  );
+  CREATE INDEX events_due ON events (status, next_attempt_at);
+  `,
+];
