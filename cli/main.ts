@@ -41,7 +41,8 @@ async function main(argv: string[]): Promise<void> {
       const host = await startHost({
         port,
         host: typeof flags.host === 'string' ? flags.host : '127.0.0.1',
-        functionsDir: typeof flags.functions === 'string' ? flags.functions : 'examples',
+        // `--functions none` starts with an empty registry (nothing seeded).
+        functionsDir: flags.functions === 'none' ? undefined : typeof flags.functions === 'string' ? flags.functions : 'examples',
         dataDir,
         onProgress: (l) => process.stderr.write(`wisp: ${l}\n`),
       });

@@ -8,7 +8,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { transpile } from '@bytecodealliance/jco';
 import { FuelInstrumentError, instrumentFuel } from './fuel/instrument.js';
@@ -110,15 +110,28 @@ export async function writeArtifact(component: Uint8Array, dir: string, lang: st
   }
   await writeFile(join(tmp, 'component.wasm'), component);
   await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta, null, 2));
+  // Durable before visible: a registry may point at this artifact right after we return.
+  for (const f of await readdir(tmp)) await fsyncPath(join(tmp, f));
+  await fsyncPath(tmp);
   await mkdir(dirname(dir), { recursive: true });
   try {
     await rename(tmp, dir);
+    await fsyncPath(dirname(dir));
   } catch (e) {
     // Another build of the same inputs won the race: its artifact is identical, keep it.
     await rm(tmp, { recursive: true, force: true });
     if (!existsSync(join(dir, 'meta.json'))) throw e;
   }
   return meta;
+}
+
+async function fsyncPath(p: string): Promise<void> {
+  const fh = await open(p, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }
 
 export async function readMeta(dir: string): Promise<ArtifactMeta> {

@@ -54,7 +54,7 @@ export function detectLang(files: string[]): string {
 const TOOLCHAIN_ID = `wisp-artifact-${ARTIFACT_FORMAT};node-${process.versions.node}`;
 
 async function hashInputs(lang: string, srcDir: string, files: string[]): Promise<string> {
-  const h = createHash('sha256').update(`${TOOLCHAIN_ID}\0${lang}\0`);
+  const h = createHash('sha256').update(`${TOOLCHAIN_ID}\0${lang}@${frontends[lang]?.version ?? '0'}\0`);
   for (const f of files) h.update(f).update('\0').update(await readFile(join(srcDir, f))).update('\0');
   return h.digest('hex').slice(0, 32);
 }

@@ -2,7 +2,7 @@
 // invoker, async dispatcher, and one HTTP listener for the data plane (/fn), the control plane
 // (Lambda API) and health.
 
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readMeta } from '../compiler/artifact.js';
 import { mountControlPlane } from './api/routes.js';
@@ -47,6 +47,20 @@ export interface Host extends RunningServer {
   dataDir: string;
 }
 
+/** Scratch older than this is surely abandoned (a build in progress renames well before). */
+const SCRATCH_TTL_MS = 30 * 60 * 1000;
+
+function sweepScratch(dataDir: string, cacheDir: string): void {
+  rmSync(join(dataDir, 'uploads'), { recursive: true, force: true });
+  // The artifact store may be shared with other hosts: only old leftovers are removed.
+  const artifacts = join(cacheDir, 'artifacts');
+  if (!existsSync(artifacts)) return;
+  for (const d of readdirSync(artifacts)) {
+    const p = join(artifacts, d);
+    if (d.endsWith('.tmp') && Date.now() - statSync(p).mtimeMs > SCRATCH_TTL_MS) rmSync(p, { recursive: true, force: true });
+  }
+}
+
 /** Deploy the manifest's functions that the registry does not have yet. */
 async function seed(registry: Registry, functionsDir: string, cacheDir: string, onProgress?: (l: string) => void): Promise<string[]> {
   const manifest = await ManifestFunctions.load(resolve(functionsDir), { cacheDir, onProgress });
@@ -71,6 +85,8 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
   const dataDir = resolve(opts.dataDir ?? process.env.WISP_DATA_DIR ?? '.wisp');
   const cacheDir = resolve(opts.cacheDir ?? dataDir);
   mkdirSync(dataDir, { recursive: true });
+  // A deploy killed mid-way leaves only scratch files (the registry never pointed at them).
+  sweepScratch(dataDir, cacheDir);
   const db = openDb(join(dataDir, 'registry.db'));
   const registry = new Registry(db);
   const queue = new EventQueue(db);
@@ -90,7 +106,8 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
   };
   const log = opts.log ?? new StreamLog();
   const invoker = new Invoker(engine, resolver, log);
-  const dispatcher = new Dispatcher({ queue, invoker, ...opts.dispatcher });
+  const retryBase = Number(process.env.WISP_RETRY_BASE_MS) || undefined;
+  const dispatcher = new Dispatcher({ queue, invoker, retryBaseMs: retryBase, ...opts.dispatcher });
 
   const prewarm = (name: string) => {
     if (!registry.exists(name)) return;
@@ -105,6 +122,7 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
         invoker,
         queue,
         cacheDir,
+        uploadsDir: join(dataDir, 'uploads'),
         keys,
         onChange: (name) => {
           engine.evict(name);

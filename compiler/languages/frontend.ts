@@ -18,4 +18,7 @@ export interface Frontend {
    *  before extensions, so e.g. an AssemblyScript project is not taken for TypeScript. */
   markers?: string[];
   build(ctx: BuildContext): Promise<Uint8Array>;
+  /** Bump when the front end's output for the same sources changes (helpers, flags, toolchain
+   *  pins): it is part of the artifact cache key. */
+  version?: string;
 }

@@ -55,12 +55,12 @@ export function unpackZip(zip: Uint8Array): Map<string, Uint8Array> {
 }
 
 /** Build and store a deployment package; returns what the registry records. */
-export async function storePackage(pkg: Uint8Array, runtime: string, cacheDir: string): Promise<CodeRef> {
+export async function storePackage(pkg: Uint8Array, runtime: string, cacheDir: string, uploadsDir: string): Promise<CodeRef> {
   if (!runtimes().includes(runtime)) throw invalid(`Runtime ${JSON.stringify(runtime)} is not supported: one of ${runtimes().join(', ')}`);
   const sha256 = createHash('sha256').update(pkg).digest('base64');
   // A bare component is accepted as is; anything else must be a zip.
   const files = isComponent(pkg) ? new Map([['function.wasm', pkg]]) : unpackZip(pkg);
-  const dir = join(cacheDir, 'uploads', randomBytes(8).toString('hex'));
+  const dir = join(uploadsDir, randomBytes(8).toString('hex'));
   try {
     for (const [name, data] of files) {
       await mkdir(dirname(join(dir, name)), { recursive: true });

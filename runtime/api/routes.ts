@@ -19,6 +19,8 @@ export interface ControlPlane {
   queue: EventQueue;
   /** Artifact store and build cache. */
   cacheDir: string;
+  /** Scratch space for unpacking uploads (this host's own). */
+  uploadsDir: string;
   keys: Record<string, string>;
   /** Called after a function's code or config changed (engine eviction, pool refill). */
   onChange: (name: string) => void;
@@ -143,7 +145,7 @@ export function mountControlPlane(app: Hono<Env>, cp: ControlPlane): void {
     const input = configInput(b);
     if (!input.runtime) throw invalid('Runtime is required');
     if (registry.exists(name)) throw new ApiError(409, 'ResourceConflictException', `Function already exist: ${name}`);
-    const code = await storePackage(zipOf(b.Code), input.runtime, cp.cacheDir);
+    const code = await storePackage(zipOf(b.Code), input.runtime, cp.cacheDir, cp.uploadsDir);
     let cfg = registry.create(name, input, code);
     if (b.Publish === true) cfg = registry.publish(name, input.description);
     cp.onChange(name);
@@ -209,7 +211,7 @@ export function mountControlPlane(app: Hono<Env>, cp: ControlPlane): void {
       const { name } = ref(c);
       const b = json(await bodyBytes(c, MAX_API_BODY));
       const current = registry.config(name);
-      const code = await storePackage(zipOf({ ZipFile: b.ZipFile }), current.runtime, cp.cacheDir);
+      const code = await storePackage(zipOf({ ZipFile: b.ZipFile }), current.runtime, cp.cacheDir, cp.uploadsDir);
       if (b.DryRun === true) return c.json(functionConfiguration({ ...current, codeSha256: code.sha256, codeSize: code.size }));
       let cfg = registry.updateCode(name, code, str(b.RevisionId, 'RevisionId'));
       if (b.Publish === true) cfg = registry.publish(name);

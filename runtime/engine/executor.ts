@@ -8,7 +8,8 @@ import { createInstance, type GuestInstance, type IoLimits } from './instance.js
 import type { LoadedArtifact } from './loader.js';
 import type { CompiledArtifact } from './module-cache.js';
 import { InstancePool } from './pool.js';
-import { runInvocation } from './run.js';
+import { commandOutput, runInvocation } from './run.js';
+import { GuestExit } from '../wasi/index.js';
 import type { FunctionSpec, InvokeRequest, InvokeResult, Tier } from './types.js';
 
 /** Instances and pools belong to one configuration of one function version. */
@@ -127,7 +128,14 @@ export class Executor {
       else result.response = out;
     } catch (e) {
       if (inst) inst.poisoned = true;
-      result.error = classifyGuestError(e, inst?.limits, inst?.wasi.ctx.responseOverflowed, this.io.responseBytes);
+      if (e instanceof GuestExit && e.code === 0 && shape === 'command' && inst) {
+        // exit(0) is a command's normal end (Go's runtime always ends this way): answer with its output.
+        const out = commandOutputOrError(inst, this.io);
+        if ('code' in out) result.error = out;
+        else result.response = out;
+      } else {
+        result.error = classifyGuestError(e, inst?.limits, inst?.wasi.ctx.responseOverflowed, this.io.responseBytes);
+      }
     }
     if (inst) {
       // Charges after the last check can overdraw the budget slightly (docs/fuel.md): an
@@ -164,6 +172,15 @@ export class Executor {
     for (const st of this.functions.values()) st.pool?.close();
     this.functions.clear();
     this.artifacts.clear();
+  }
+}
+
+/** A command's output after exit(0); a malformed CGI answer is still the guest's error. */
+function commandOutputOrError(inst: GuestInstance, io: IoLimits) {
+  try {
+    return commandOutput(inst, io);
+  } catch (e) {
+    return classifyGuestError(e);
   }
 }
 

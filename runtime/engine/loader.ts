@@ -1,10 +1,15 @@
 // Artifact -> something that can make instances: the glue's instantiate() and compiled modules.
 
 import { readFile } from 'node:fs/promises';
+import { setFlagsFromString } from 'node:v8';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GLUE_FILE, readMeta, type ArtifactMeta } from '../../compiler/artifact.js';
 import type { CompiledArtifact } from './module-cache.js';
+
+// componentize-py's libpython uses extended constant expressions (i32.add in initializers),
+// standard wasm 3.0 but behind a flag in Node 20's V8. Process-wide, so workers get it too.
+setFlagsFromString('--experimental-wasm-extended-const');
 
 export type InstantiateCore = (module: WebAssembly.Module, imports: WebAssembly.Imports) => WebAssembly.Instance;
 export type GlueInstantiate = (

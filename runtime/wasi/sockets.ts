@@ -8,6 +8,8 @@ const denied = (): never => {
 class Network {}
 class TcpSocket {}
 class UdpSocket {}
+class IncomingDatagramStream {}
+class OutgoingDatagramStream {}
 class ResolveAddressStream {}
 
 export function socketImports(): Record<string, object> {
@@ -16,7 +18,7 @@ export function socketImports(): Record<string, object> {
     'wasi:sockets/instance-network': { instanceNetwork: () => new Network() },
     'wasi:sockets/tcp': { TcpSocket },
     'wasi:sockets/tcp-create-socket': { createTcpSocket: denied },
-    'wasi:sockets/udp': { UdpSocket },
+    'wasi:sockets/udp': { UdpSocket, IncomingDatagramStream, OutgoingDatagramStream },
     'wasi:sockets/udp-create-socket': { createUdpSocket: denied },
     'wasi:sockets/ip-name-lookup': { ResolveAddressStream, resolveAddresses: denied },
   };

@@ -85,6 +85,15 @@ describe.each(['rust', 'go'])('%s examples over HTTP', (lang) => {
     expect(await r.json()).toMatchObject({ method: 'PUT', path: '/', query: '', body });
   });
 
+  // Regression: the preview1 adapter's state pages must not be handed out by the guest's heap
+  // (compiler/languages/rust.ts, go.ts): bodies past ~1 MB used to trap.
+  it(`echo-${lang} survives a 3 MiB body (heap growth after the adapter's allocation)`, async () => {
+    const body = 'x'.repeat(3 << 20);
+    const r = await host.get(`/fn/echo-${lang}/big`, { method: 'POST', body });
+    expect(r.status).toBe(200);
+    expect((await r.json()).body).toBe(body);
+  });
+
   it(`the ${lang} template (wisp new ${lang} NAME) builds and answers`, async () => {
     const r = await host.get(`/fn/tpl-${lang}/?name=Tess`);
     expect(r.status).toBe(200);

@@ -1,0 +1,3 @@
+module example.com/echo-go
+
+go 1.21
