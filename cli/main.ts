@@ -1,21 +1,37 @@
-// `wisp` — one CLI for the host and the author's workflow.
+// `wisp` — one CLI for the host and the author's workflow. Commands other than `up`, `build`
+// and `new` are clients of a running host's API (WISP_ENDPOINT, default http://127.0.0.1:8080),
+// signed with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (default test/test).
 
 import { build } from '../compiler/build.js';
 import { BuildError } from '../compiler/toolchain.js';
-import { startHost } from '../runtime/host.js';
-import { ManifestError } from '../runtime/functions/manifest.js';
 import { AuthConfigError } from '../runtime/api/auth.js';
+import { ManifestError } from '../runtime/functions/manifest.js';
+import { startHost } from '../runtime/host.js';
 import { parseArgs } from './args.js';
+import { ApiClientError, WispClient } from './client.js';
+import { deploy } from './commands/deploy.js';
+import { printLogs } from './commands/logs.js';
+import { languages, newFunction } from './commands/new.js';
 
 const USAGE = `usage: wisp <command> [options]
 
-  up [--port N] [--host ADDR] [--data DIR] [--functions DIR]
-      run the host: data plane on http://ADDR:N/fn/NAME, Lambda API on http://ADDR:N/2015-03-31/
-      (default 127.0.0.1:8080; PORT sets the port, WISP_DATA_DIR the data dir (default .wisp),
-      WISP_ACCESS_KEYS=ID:SECRET,... the API keys). Functions in DIR/functions.json (default:
-      examples) are deployed into the registry when absent.
-  build [DIR|FILE] [--lang LANG] [--data-dir DIR]
-      build a function's sources into a runtime artifact (cached by content hash)
+  up [--port N] [--host ADDR] [--data DIR] [--functions DIR|none]
+      run the host: data plane on http://ADDR:N/fn/NAME[:QUALIFIER]/..., Lambda API on
+      http://ADDR:N/2015-03-31/... (default 127.0.0.1:8080; PORT sets the port, WISP_DATA_DIR the
+      data dir (default .wisp), WISP_ACCESS_KEYS=ID:SECRET,... the API keys). Functions listed in
+      DIR/functions.json (default: examples) are deployed into the registry when absent.
+  new <lang> <name>            scaffold a function (lang: js ts python go rust c assemblyscript ruby)
+  build [DIR|FILE] [--lang L]  build sources into a runtime artifact (cached by content hash)
+  deploy [DIR] [--name N] [--runtime L] [--publish] [--description D] [--memory MB] [--timeout S]
+                               zip, upload and build on the host; create or update; publish a version
+  invoke NAME [--payload JSON] [--qualifier Q] [--event] [--tail]
+                               invoke through the API; prints the function's answer
+  ls                           list functions
+  versions NAME                list a function's versions
+  logs NAME [--follow] [--limit N]
+                               a function's invocation logs (guest lines and REPORT lines)
+
+  API commands talk to WISP_ENDPOINT (default http://127.0.0.1:8080), or --endpoint URL.
 `;
 
 function fail(msg: string): never {
@@ -23,26 +39,29 @@ function fail(msg: string): never {
   process.exit(1);
 }
 
-function intFlag(v: string | true | undefined, name: string): number | undefined {
+function intFlag(v: string | true | undefined, name: string, max = 65535): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) fail(`--${name} must be a port number, got ${String(v)}`);
+  if (!Number.isInteger(n) || n < 0 || n > max) fail(`--${name} must be an integer in 0..${max}, got ${String(v)}`);
   return n;
 }
 
+const s = (v: string | true | undefined) => (typeof v === 'string' ? v : undefined);
+
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
-  const { positionals, flags } = parseArgs(rest, ['help']);
-  const dataFlag = flags.data ?? flags['data-dir'];
-  const dataDir = typeof dataFlag === 'string' ? dataFlag : (process.env.WISP_DATA_DIR ?? '.wisp');
+  const { positionals, flags } = parseArgs(rest, ['help', 'publish', 'event', 'tail', 'follow']);
+  const dataDir = s(flags.data) ?? s(flags['data-dir']) ?? process.env.WISP_DATA_DIR ?? '.wisp';
+  const api = () => new WispClient({ endpoint: s(flags.endpoint) ?? process.env.WISP_ENDPOINT ?? 'http://127.0.0.1:8080' });
+  const need = (i: number, what: string) => positionals[i] ?? fail(`${cmd}: missing ${what}\n${USAGE}`);
   switch (cmd) {
     case 'up': {
-      const port = intFlag(flags.port, 'port') ?? intFlag(process.env.PORT, 'port') ?? 8080;
+      const port = intFlag(flags.port, 'port') ?? intFlag(process.env.PORT, 'PORT') ?? 8080;
       const host = await startHost({
         port,
-        host: typeof flags.host === 'string' ? flags.host : '127.0.0.1',
+        host: s(flags.host) ?? '127.0.0.1',
         // `--functions none` starts with an empty registry (nothing seeded).
-        functionsDir: flags.functions === 'none' ? undefined : typeof flags.functions === 'string' ? flags.functions : 'examples',
+        functionsDir: flags.functions === 'none' ? undefined : (s(flags.functions) ?? 'examples'),
         dataDir,
         onProgress: (l) => process.stderr.write(`wisp: ${l}\n`),
       });
@@ -55,16 +74,70 @@ async function main(argv: string[]): Promise<void> {
       process.once('SIGTERM', stop);
       return;
     }
+    case 'new': {
+      const dest = await newFunction(need(0, '<lang>'), need(1, '<name>'), s(flags.dir));
+      process.stdout.write(`created ${dest}\n  wisp build ${dest}    (or: wisp deploy ${dest})\n`);
+      return;
+    }
+    case 'languages':
+      process.stdout.write(`${(await languages()).join('\n')}\n`);
+      return;
     case 'build': {
-      const src = positionals[0] ?? '.';
-      const r = await build(src, {
+      const r = await build(positionals[0] ?? '.', {
         cacheDir: dataDir,
-        lang: typeof flags.lang === 'string' ? flags.lang : undefined,
+        lang: s(flags.lang),
         onProgress: (l) => process.stderr.write(`wisp: ${l}\n`),
       });
       process.stdout.write(`${r.dir}\t${r.meta.shape}\t${r.meta.lang}${r.cached ? '\t(cached)' : ''}\n`);
       return;
     }
+    case 'deploy': {
+      const cfg = await deploy(api(), positionals[0] ?? '.', {
+        name: s(flags.name),
+        runtime: s(flags.runtime),
+        publish: flags.publish === true,
+        description: s(flags.description),
+        memoryMB: intFlag(flags.memory, 'memory', 10240),
+        timeoutS: intFlag(flags.timeout, 'timeout', 900),
+      });
+      process.stdout.write(`${cfg.created ? 'created' : 'updated'} ${cfg.FunctionName} version ${cfg.Version} (${cfg.Runtime}, ${cfg.CodeSha256})\n`);
+      return;
+    }
+    case 'invoke': {
+      const name = need(0, 'NAME');
+      const q = s(flags.qualifier) ? `?Qualifier=${encodeURIComponent(s(flags.qualifier)!)}` : '';
+      const headers: Record<string, string> = {};
+      if (flags.event) headers['x-amz-invocation-type'] = 'Event';
+      if (flags.tail) headers['x-amz-log-type'] = 'Tail';
+      const r = await api().raw('POST', `/2015-03-31/functions/${encodeURIComponent(name)}/invocations${q}`, s(flags.payload) ?? '{}', headers);
+      if (r.status >= 400) {
+        const body = JSON.parse(new TextDecoder().decode(r.body) || '{}') as { message?: string };
+        throw new ApiClientError(r.status, r.headers.get('x-amzn-errortype') ?? `HTTP ${r.status}`, body.message ?? '');
+      }
+      if (r.status === 202) return void process.stderr.write('wisp: queued (202)\n');
+      process.stdout.write(r.body);
+      const log = r.headers.get('x-amz-log-result');
+      if (log) process.stderr.write(Buffer.from(log, 'base64').toString());
+      if (r.headers.get('x-amz-function-error')) fail(`function error (${r.headers.get('x-amz-function-error')}), version ${r.headers.get('x-amz-executed-version')}`);
+      return;
+    }
+    case 'ls': {
+      const r = await api().call<{ Functions: { FunctionName: string; Runtime: string; MemorySize: number; Timeout: number; LastModified: string }[] }>('GET', '/2015-03-31/functions/');
+      for (const f of r.Functions) process.stdout.write(`${f.FunctionName}\t${f.Runtime}\t${f.MemorySize} MB\t${f.Timeout} s\t${f.LastModified}\n`);
+      return;
+    }
+    case 'versions': {
+      const name = need(0, 'NAME');
+      const r = await api().call<{ Versions: { Version: string; Description: string; CodeSha256: string; LastModified: string }[] }>(
+        'GET',
+        `/2015-03-31/functions/${encodeURIComponent(name)}/versions`,
+      );
+      for (const v of r.Versions) process.stdout.write(`${v.Version}\t${v.CodeSha256}\t${v.LastModified}\t${v.Description}\n`);
+      return;
+    }
+    case 'logs':
+      await printLogs(api(), need(0, 'NAME'), { follow: flags.follow === true, limit: intFlag(flags.limit, 'limit', 10_000) });
+      return;
     case undefined:
     case 'help':
     case '--help':
@@ -77,6 +150,9 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((e) => {
-  if (e instanceof BuildError || e instanceof ManifestError || e instanceof AuthConfigError) fail(e.message);
+  if (e instanceof BuildError || e instanceof ManifestError || e instanceof AuthConfigError || e instanceof ApiClientError) fail(e.message);
+  if (e instanceof Error && /unknown language|invalid function name|already exists|ECONNREFUSED|fetch failed/.test(e.message + String(e.cause ?? ''))) {
+    fail(e.message + (e.cause ? ` (${String(e.cause)})` : ''));
+  }
   fail(e instanceof Error ? (e.stack ?? e.message) : String(e));
 });

@@ -13,6 +13,7 @@ import { createApp } from './http/app.js';
 import { StreamLog, type InvocationLog } from './http/log.js';
 import { listen, type RunningServer } from './http/server.js';
 import { Invoker, type Resolver } from './invoke/invoker.js';
+import { LogStore, TeeLog } from './monitoring/logs.js';
 import { openDb } from './registry/db.js';
 import { EventQueue } from './registry/events.js';
 import { Registry } from './registry/registry.js';
@@ -44,6 +45,7 @@ export interface Host extends RunningServer {
   invoker: Invoker;
   queue: EventQueue;
   dispatcher: Dispatcher;
+  logs: LogStore;
   dataDir: string;
 }
 
@@ -104,7 +106,8 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
       return { spec, reserved: config.reservedConcurrency };
     },
   };
-  const log = opts.log ?? new StreamLog();
+  const logs = new LogStore(db);
+  const log = new TeeLog([logs, opts.log ?? new StreamLog()]);
   const invoker = new Invoker(engine, resolver, log);
   const retryBase = Number(process.env.WISP_RETRY_BASE_MS) || undefined;
   const dispatcher = new Dispatcher({ queue, invoker, retryBaseMs: retryBase, ...opts.dispatcher });
@@ -129,6 +132,7 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
           prewarm(name);
         },
         onEnqueue: () => dispatcher.kick(),
+        logs,
       }),
   });
   // Fill pre-warmed pools before taking traffic; other functions start cold on first use.
@@ -143,11 +147,13 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
     invoker,
     queue,
     dispatcher,
+    logs,
     dataDir,
     close: async () => {
       await server.close();
       await dispatcher.stop();
       await engine.close();
+      logs.flush();
       db.close();
     },
   };

@@ -12,6 +12,7 @@ import { awsError, toApiError } from './errors.js';
 import { aliasConfiguration, functionConfiguration, parseFunctionRef } from './shapes.js';
 import { verifySigV4 } from './sigv4.js';
 import { storePackage } from './code.js';
+import type { LogStore } from '../monitoring/logs.js';
 
 export interface ControlPlane {
   registry: Registry;
@@ -26,6 +27,7 @@ export interface ControlPlane {
   onChange: (name: string) => void;
   /** Called after an Event was queued. */
   onEnqueue: () => void;
+  logs: LogStore;
 }
 
 /** Lambda's request payload limits: 6 MB synchronous, 256 KB asynchronous. */
@@ -134,7 +136,26 @@ export function mountControlPlane(app: Hono<Env>, cp: ControlPlane): void {
     return { name: r.name, qualifier: q };
   };
 
-  for (const prefix of ['/2015-03-31/*', '/2017-10-31/*', '/2019-09-30/*']) app.use(prefix, auth);
+  for (const prefix of ['/2015-03-31/*', '/2017-10-31/*', '/2019-09-30/*', '/wisp/v1/*']) app.use(prefix, auth);
+
+  // ---- Wisp's own API (/wisp/v1): what Lambda keeps in CloudWatch ----
+
+  app.get(
+    '/wisp/v1/functions/:name/logs',
+    wrap(async (c) => {
+      const { name } = ref(c);
+      registry.config(name); // 404 for unknown functions
+      const num = (k: string) => (c.req.query(k) !== undefined ? Number(c.req.query(k)) : undefined);
+      const events = cp.logs.query(name, {
+        after: num('after'),
+        since: num('since'),
+        limit: num('limit'),
+        requestId: c.req.query('requestId'),
+        contains: c.req.query('filter'),
+      });
+      return c.json({ events, lastId: events.at(-1)?.id ?? num('after') ?? 0 });
+    }),
+  );
 
   // ---- functions ----
 

@@ -58,4 +58,17 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX events_due ON events (status, next_attempt_at);
   `,
+  // 2: invocation logs (guest lines + REPORT), capped per function by the log store.
+  `
+  CREATE TABLE logs (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    function_name  TEXT NOT NULL,
+    version        TEXT NOT NULL,
+    request_id     TEXT NOT NULL,
+    ts             INTEGER NOT NULL,
+    message        TEXT NOT NULL
+  );
+  CREATE INDEX logs_fn ON logs (function_name, id);
+  CREATE INDEX logs_request ON logs (request_id);
+  `,
 ];

@@ -1,0 +1,110 @@
+// Invocation logs kept in the registry database: every guest line and the REPORT line, tagged
+// with function, version and request id, capped per function (oldest lines go first).
+
+import type { DB } from '../registry/db.js';
+import { reportLine, type InvocationLog, type InvocationRecord } from '../http/log.js';
+
+export interface LogEvent {
+  id: number;
+  ts: number;
+  functionName: string;
+  version: string;
+  requestId: string;
+  message: string;
+}
+
+export interface LogQuery {
+  /** Only lines after this id (for --follow). */
+  after?: number;
+  /** Only lines at or after this time (ms). */
+  since?: number;
+  requestId?: string;
+  /** Substring filter. */
+  contains?: string;
+  limit?: number;
+}
+
+/** Lines kept per function (default 10,000, about a few MB). */
+export const DEFAULT_LINES_PER_FUNCTION = 10_000;
+
+export class LogStore implements InvocationLog {
+  private pending: Omit<LogEvent, 'id'>[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+  private writes = 0;
+
+  constructor(
+    private readonly db: DB,
+    private readonly maxLinesPerFunction = DEFAULT_LINES_PER_FUNCTION,
+  ) {}
+
+  record(rec: InvocationRecord): void {
+    const ts = Date.now();
+    const base = { ts, functionName: rec.fn, version: rec.version ?? '$LATEST', requestId: rec.requestId };
+    for (const line of rec.result.logs) this.pending.push({ ...base, message: line });
+    if (rec.result.logsTruncated) this.pending.push({ ...base, message: '[log truncated: per-invocation limit reached]' });
+    this.pending.push({ ...base, message: reportLine(rec) });
+    // Batch writes: one transaction per tick instead of one per line.
+    this.flushTimer ??= setTimeout(() => this.flush(), 0);
+  }
+
+  flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    const insert = this.db.prepare('INSERT INTO logs (function_name, version, request_id, ts, message) VALUES (?, ?, ?, ?, ?)');
+    const trim = this.db.prepare(
+      'DELETE FROM logs WHERE function_name = ? AND id <= (SELECT id FROM logs WHERE function_name = ? ORDER BY id DESC LIMIT 1 OFFSET ?)',
+    );
+    this.db.transaction(() => {
+      for (const e of batch) insert.run(e.functionName, e.version, e.requestId, e.ts, e.message);
+      // Trimming is cheap but not free: do it every so often, per function touched.
+      if (++this.writes % 20 === 0) for (const fn of new Set(batch.map((e) => e.functionName))) trim.run(fn, fn, this.maxLinesPerFunction);
+    })();
+  }
+
+  query(fn: string, q: LogQuery = {}): LogEvent[] {
+    this.flush();
+    const where = ['function_name = ?'];
+    const args: unknown[] = [fn];
+    if (q.after !== undefined) (where.push('id > ?'), args.push(q.after));
+    if (q.since !== undefined) (where.push('ts >= ?'), args.push(q.since));
+    if (q.requestId) (where.push('request_id = ?'), args.push(q.requestId));
+    if (q.contains) (where.push("instr(message, ?) > 0"), args.push(q.contains));
+    const limit = Math.min(Math.max(q.limit ?? 1000, 1), 10_000);
+    // The newest `limit` lines, returned oldest first.
+    const rows = this.db
+      .prepare(`SELECT * FROM (SELECT * FROM logs WHERE ${where.join(' AND ')} ORDER BY id ${q.after !== undefined ? 'ASC' : 'DESC'} LIMIT ?) ORDER BY id`)
+      .all(...args, limit) as Record<string, unknown>[];
+    return rows.map((r) => ({
+      id: r.id as number,
+      ts: r.ts as number,
+      functionName: r.function_name as string,
+      version: r.version as string,
+      requestId: r.request_id as string,
+      message: r.message as string,
+    }));
+  }
+
+  /** Lines of one invocation, for X-Amz-Log-Type: Tail and the console. */
+  forRequest(requestId: string): LogEvent[] {
+    this.flush();
+    return (this.db.prepare('SELECT * FROM logs WHERE request_id = ? ORDER BY id').all(requestId) as Record<string, unknown>[]).map((r) => ({
+      id: r.id as number,
+      ts: r.ts as number,
+      functionName: r.function_name as string,
+      version: r.version as string,
+      requestId: r.request_id as string,
+      message: r.message as string,
+    }));
+  }
+}
+
+/** Send each record to several logs (the store and the host's stdout). */
+export class TeeLog implements InvocationLog {
+  constructor(private readonly logs: InvocationLog[]) {}
+  record(rec: InvocationRecord): void {
+    for (const l of this.logs) l.record(rec);
+  }
+}
