@@ -13,6 +13,7 @@ import { createApp } from './http/app.js';
 import { StreamLog, type InvocationLog } from './http/log.js';
 import { listen, type RunningServer } from './http/server.js';
 import { Invoker, type Resolver } from './invoke/invoker.js';
+import { createMonitoring, type Monitoring } from './monitoring/index.js';
 import { LogStore, TeeLog } from './monitoring/logs.js';
 import { openDb } from './registry/db.js';
 import { EventQueue } from './registry/events.js';
@@ -46,6 +47,7 @@ export interface Host extends RunningServer {
   queue: EventQueue;
   dispatcher: Dispatcher;
   logs: LogStore;
+  monitoring: Monitoring;
   dataDir: string;
 }
 
@@ -107,8 +109,12 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
     },
   };
   const logs = new LogStore(db);
-  const log = new TeeLog([logs, opts.log ?? new StreamLog()]);
-  const invoker = new Invoker(engine, resolver, log);
+  // The invoker reports to monitoring through this late-bound tee (monitoring needs the invoker).
+  const tee = new TeeLog([logs, opts.log ?? new StreamLog()]);
+  const invoker = new Invoker(engine, resolver, tee);
+  const monitoring = createMonitoring({ db, registry, invoker, logs, keys });
+  tee.add(monitoring);
+  invoker.onThrottle = (fn, version) => monitoring.throttled(fn, version);
   const retryBase = Number(process.env.WISP_RETRY_BASE_MS) || undefined;
   const dispatcher = new Dispatcher({ queue, invoker, retryBaseMs: retryBase, ...opts.dispatcher });
 
@@ -133,6 +139,7 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
         },
         onEnqueue: () => dispatcher.kick(),
         logs,
+        monitoring,
       }),
   });
   // Fill pre-warmed pools before taking traffic; other functions start cold on first use.
@@ -148,10 +155,12 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
     queue,
     dispatcher,
     logs,
+    monitoring,
     dataDir,
     close: async () => {
       await server.close();
       await dispatcher.stop();
+      await monitoring.close();
       await engine.close();
       logs.flush();
       db.close();

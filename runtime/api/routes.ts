@@ -13,6 +13,7 @@ import { aliasConfiguration, functionConfiguration, parseFunctionRef } from './s
 import { verifySigV4 } from './sigv4.js';
 import { storePackage } from './code.js';
 import type { LogStore } from '../monitoring/logs.js';
+import type { Monitoring } from '../monitoring/index.js';
 
 export interface ControlPlane {
   registry: Registry;
@@ -28,6 +29,7 @@ export interface ControlPlane {
   /** Called after an Event was queued. */
   onEnqueue: () => void;
   logs: LogStore;
+  monitoring: Monitoring;
 }
 
 /** Lambda's request payload limits: 6 MB synchronous, 256 KB asynchronous. */
@@ -137,6 +139,7 @@ export function mountControlPlane(app: Hono<Env>, cp: ControlPlane): void {
   };
 
   for (const prefix of ['/2015-03-31/*', '/2017-10-31/*', '/2019-09-30/*', '/wisp/v1/*']) app.use(prefix, auth);
+  cp.monitoring.mount(app, auth);
 
   // ---- Wisp's own API (/wisp/v1): what Lambda keeps in CloudWatch ----
 

@@ -28,6 +28,9 @@ export interface EngineOptions {
   logBytes?: number;
   /** Where guests run (default 'worker'). */
   isolation?: 'worker' | 'inline';
+  /** Run commands built from a plain WASI preview1 module on Wisp's own preview1 host instead
+   *  of the component adapter + jco glue (default true; WISP_PREVIEW1=0 turns it off). */
+  preview1?: boolean;
   /** Worker threads kept running (default: the number of cores, at least 2). */
   minWorkers?: number;
   /** Most concurrent invocations; more wait in a queue (default 4 x cores, at least 8). */
@@ -54,8 +57,10 @@ export class Engine {
   private readonly inline?: Executor;
   private readonly pool?: WorkerPool;
   private readonly onBackgroundError: (e: unknown) => void;
+  readonly preview1: boolean;
 
   constructor(opts: EngineOptions = {}) {
+    this.preview1 = opts.preview1 ?? process.env.WISP_PREVIEW1 !== '0';
     this.io = { responseBytes: opts.responseBytes ?? 6 * 1024 * 1024, logBytes: opts.logBytes ?? 256 * 1024 };
     this.onBackgroundError = opts.onBackgroundError ?? ((e) => console.error('wisp: background error:', e));
     this.modules = new ModuleCache(opts.moduleCacheBytes ?? 512 * 1024 * 1024, (dir) => {
@@ -68,7 +73,7 @@ export class Engine {
       const cores = availableParallelism();
       const min = opts.minWorkers ?? Math.max(2, cores);
       this.pool = new WorkerPool({
-        init: { io: this.io },
+        init: { io: this.io, preview1: this.preview1 },
         min,
         max: Math.max(min, opts.maxWorkers ?? Math.max(8, 4 * cores)),
         idleMs: opts.workerIdleMs,
@@ -80,7 +85,7 @@ export class Engine {
   private artifact(dir: string): Promise<LoadedArtifact> {
     let p = this.artifacts.get(dir);
     if (!p) {
-      p = loadArtifact(dir);
+      p = loadArtifact(dir, { preview1: this.preview1 });
       p.catch(() => this.artifacts.delete(dir));
       this.artifacts.set(dir, p);
     }

@@ -53,8 +53,32 @@ export function runInvocation(
     };
   }
   inst.wasi.ctx.begin(req.body, cgiEnvironment(spec.name, req, spec.env));
-  exportOf<RunExport>(inst, 'wasi:cli/run@').run();
+  // preview1 path: _start returning is exit(0); exit(n) throws GuestExit like wasi:cli/exit.
+  if (inst.start) startPreview1(inst.start);
+  else exportOf<RunExport>(inst, 'wasi:cli/run@').run();
   return commandOutput(inst, limits);
+}
+
+// jco's glue rewrites V8's trap messages to wasmtime's; the preview1 path says the same.
+const TRAP_MESSAGES = new Map([
+  ['unreachable', 'wasm trap: wasm `unreachable` instruction executed'],
+  ['memory access out of bounds', 'wasm trap: out of bounds memory access'],
+  ['divide by zero', 'wasm trap: integer divide by zero'],
+  ['remainder by zero', 'wasm trap: integer divide by zero'],
+  ['divide result unrepresentable', 'wasm trap: integer overflow'],
+  ['float unrepresentable in integer range', 'wasm trap: invalid conversion to integer'],
+  ['table index is out of bounds', 'wasm trap: undefined element: out of bounds table access'],
+  ['function signature mismatch', 'wasm trap: indirect call type mismatch'],
+  ['call stack exhausted', 'wasm trap: call stack exhausted'],
+]);
+
+function startPreview1(start: () => void): void {
+  try {
+    start();
+  } catch (e) {
+    if (e instanceof WebAssembly.RuntimeError) e.message = TRAP_MESSAGES.get(e.message) ?? e.message;
+    throw e;
+  }
 }
 
 /** A command's stdout as a response; also used when it ends by exit(0). */

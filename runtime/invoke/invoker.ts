@@ -31,6 +31,8 @@ export interface Invocation {
 
 export class Invoker {
   readonly concurrency = new ConcurrencyGate();
+  /** Told of every invocation refused by reserved concurrency (metrics). */
+  onThrottle: (fn: string, version: string) => void = () => {};
 
   constructor(
     readonly engine: Engine,
@@ -46,6 +48,7 @@ export class Invoker {
   async invoke(name: string, qualifier: string | undefined, req: InvokeRequest, resolved?: Resolution): Promise<Invocation> {
     const { spec, reserved } = resolved ?? this.resolve(name, qualifier);
     if (!this.concurrency.tryAcquire(spec.name, reserved)) {
+      this.onThrottle(spec.name, spec.version);
       throw throttled(`Rate Exceeded: function ${spec.name} is at its reserved concurrency (${reserved})`);
     }
     let result: InvokeResult;

@@ -104,6 +104,9 @@ export class LogStore implements InvocationLog {
 /** Send each record to several logs (the store and the host's stdout). */
 export class TeeLog implements InvocationLog {
   constructor(private readonly logs: InvocationLog[]) {}
+  add(log: InvocationLog): void {
+    this.logs.push(log);
+  }
   record(rec: InvocationRecord): void {
     for (const l of this.logs) l.record(rec);
   }

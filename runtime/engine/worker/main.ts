@@ -13,7 +13,7 @@ const executor = new Executor(init.io, (e) => post({ type: 'log', message: `back
 
 async function ensure(a: ArtifactPayload | undefined): Promise<void> {
   if (!a || executor.hasArtifact(a.dir)) return;
-  executor.addArtifact({ art: await loadArtifact(a.dir), compiled: { modules: a.modules, bytes: a.bytes } });
+  executor.addArtifact({ art: await loadArtifact(a.dir, { preview1: init.preview1 }), compiled: { modules: a.modules, bytes: a.bytes } });
 }
 
 let jobs = 0;

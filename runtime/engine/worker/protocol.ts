@@ -6,6 +6,8 @@ import type { FunctionSpec, InvokeRequest, InvokeResult } from '../types.js';
 
 export interface WorkerInit {
   io: IoLimits;
+  /** The engine's choice of the preview1 fast path (loader.ts). */
+  preview1: boolean;
 }
 
 /** Compiled modules travel by postMessage: the code is shared, not recompiled. */

@@ -1,0 +1,5 @@
+// WASI preview1 for plain preview1 command modules, without the component adapter (the fast
+// path: docs/runtime.md).
+
+export { Preview1Host, type Preview1Config, type Preview1Imports } from './host.js';
+export { Errno, MODULE as PREVIEW1_MODULE, PREVIEW1_FUNCTIONS, isPreview1Command } from './abi.js';
