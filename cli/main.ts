@@ -30,6 +30,12 @@ const USAGE = `usage: wisp <command> [options]
   versions NAME                list a function's versions
   logs NAME [--follow] [--limit N]
                                a function's invocation logs (guest lines and REPORT lines)
+  triggers add NAME --schedule 'rate(5 minutes)' | --logs-from SRC [--filter F] [--failures] [--batch N]
+  triggers ls [NAME] | triggers rm ID | triggers enable ID | triggers disable ID
+                               schedules and log subscriptions that invoke NAME asynchronously
+  async-config NAME [--retries 0-2] [--max-age S] [--on-success FN] [--on-failure FN]
+                               retries, event age and destinations of Event invocations (no flags: show)
+  dlq NAME                     the function's dead-letter list (async events that failed for good)
 
   API commands talk to WISP_ENDPOINT (default http://127.0.0.1:8080), or --endpoint URL.
 `;
@@ -138,6 +144,46 @@ async function main(argv: string[]): Promise<void> {
     case 'logs':
       await printLogs(api(), need(0, 'NAME'), { follow: flags.follow === true, limit: intFlag(flags.limit, 'limit', 10_000) });
       return;
+    case 'triggers': {
+      const [sub, arg] = positionals;
+      const shape = (t: Record<string, any>) =>
+        `${t.TriggerId}\t${t.FunctionName}\t${t.Enabled ? 'enabled' : 'disabled'}\t${t.Type === 'schedule' ? t.ScheduleExpression : `logs of ${t.Source.FunctionName}${t.Source.FailuresOnly ? ' (failures)' : ''}${t.Source.FilterPattern ? ` matching ${t.Source.FilterPattern}` : ''}`}\n`;
+      if (sub === 'add') {
+        if (!arg) fail('triggers add: missing NAME');
+        const body: Record<string, unknown> = { FunctionName: arg };
+        if (s(flags.schedule)) body.ScheduleExpression = s(flags.schedule);
+        if (s(flags['logs-from'])) body.Source = { FunctionName: s(flags['logs-from']), FilterPattern: s(flags.filter) ?? '', FailuresOnly: flags.failures === true };
+        if (flags.batch !== undefined) body.BatchSize = intFlag(flags.batch, 'batch', 10_000);
+        process.stdout.write(shape(await api().call('POST', '/wisp/v1/triggers', body)));
+      } else if (sub === 'ls' || sub === undefined) {
+        const r = await api().call('GET', `/wisp/v1/triggers${arg ? `?FunctionName=${encodeURIComponent(arg)}` : ''}`);
+        for (const t of r.Triggers) process.stdout.write(shape(t));
+      } else if (sub === 'rm' && arg) {
+        await api().call('DELETE', `/wisp/v1/triggers/${encodeURIComponent(arg)}`);
+      } else if ((sub === 'enable' || sub === 'disable') && arg) {
+        process.stdout.write(shape(await api().call('PATCH', `/wisp/v1/triggers/${encodeURIComponent(arg)}`, { Enabled: sub === 'enable' })));
+      } else fail(`triggers: unknown subcommand\n${USAGE}`);
+      return;
+    }
+    case 'async-config': {
+      const name = need(0, 'NAME');
+      const path = `/2019-09-25/functions/${encodeURIComponent(name)}/event-invoke-config`;
+      const change: Record<string, unknown> = {};
+      if (flags.retries !== undefined) change.MaximumRetryAttempts = intFlag(flags.retries, 'retries', 2);
+      if (flags['max-age'] !== undefined) change.MaximumEventAgeInSeconds = intFlag(flags['max-age'], 'max-age', 21_600);
+      const dest: Record<string, unknown> = {};
+      if (s(flags['on-success'])) dest.OnSuccess = { Destination: s(flags['on-success']) };
+      if (s(flags['on-failure'])) dest.OnFailure = { Destination: s(flags['on-failure']) };
+      if (Object.keys(dest).length > 0) change.DestinationConfig = dest;
+      const r = Object.keys(change).length > 0 ? await api().call('PUT', path, change) : await api().call('GET', path);
+      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      return;
+    }
+    case 'dlq': {
+      const r = await api().call('GET', `/wisp/v1/functions/${encodeURIComponent(need(0, 'NAME'))}/dead-letters`);
+      for (const d of r.DeadLetters) process.stdout.write(`${d.CreatedAt}\t${d.EventId}\t${d.Condition}\t${d.Attempts}\t${d.Error}\t${d.Payload}\n`);
+      return;
+    }
     case undefined:
     case 'help':
     case '--help':

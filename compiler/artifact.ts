@@ -5,18 +5,30 @@
 // <dir>/component.wasm   the original component (portable: runs on wasmtime / Spin too)
 // <dir>/component.mjs    jco glue: instantiate(getCoreModule, imports, instantiateCore)
 // <dir>/component.core*.wasm  fuel- and memory-instrumented (compiler/fuel, docs/fuel.md)
+// <dir>/preview1.wasm    commands made from a plain WASI preview1 module (C, Rust, Go,
+//                        AssemblyScript: `jco new --wasi-command`): that module alone, instrumented
+//                        the same way, which the runtime runs on its own preview1 host without the
+//                        adapter and the glue (the fast path, docs/runtime.md)
 
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { transpile } from '@bytecodealliance/jco';
-import { FuelInstrumentError, instrumentFuel } from './fuel/instrument.js';
+import { isPreview1Command } from '../runtime/wasi/preview1/abi.js';
+// jco and the fuel pass (binaryen) are loaded on first build only: the runtime (and every
+// executor worker it boots) imports this file for readMeta, and those two took ~0.5 s to import.
+const buildTools = async () => ({
+  transpile: (await import('@bytecodealliance/jco')).transpile,
+  ...(await import('./fuel/instrument.js')),
+});
 import { BuildError } from './toolchain.js';
 
 /** Bump when the layout, the glue patch or the fuel pass (compiler/fuel) changes: it is part
  *  of every artifact's cache key, so old artifacts are rebuilt rather than reused. */
-export const ARTIFACT_FORMAT = 4;
+export const ARTIFACT_FORMAT = 6;
+
+/** Older formats the runtime still runs (same layout, fewer files). */
+const READABLE_FORMATS = [4, 5, ARTIFACT_FORMAT];
 
 export type Shape = 'http' | 'command';
 
@@ -35,10 +47,14 @@ export interface ArtifactMeta {
   instrumented: boolean;
   /** Time the instrumentation pass took, all modules (build-time cost). */
   instrumentMs: number;
+  /** A command whose main module is a plain WASI preview1 module: PREVIEW1_FILE holds it
+   *  (instrumented), runnable without the adapter and the glue. */
+  preview1: boolean;
   builtAt: string;
 }
 
 export const GLUE_FILE = 'component.mjs';
+export const PREVIEW1_FILE = 'preview1.wasm';
 
 // jco 1.35 lowers an empty string as (ptr 1, len 0) without calling the guest's allocator. The
 // preview1 adapter lays environment strings out back to back from its allocations, so an empty
@@ -67,6 +83,7 @@ export function isComponent(bytes: Uint8Array): boolean {
 
 export async function writeArtifact(component: Uint8Array, dir: string, lang: string, hash: string): Promise<ArtifactMeta> {
   if (!isComponent(component)) throw new BuildError('not a WebAssembly component (wrong magic or layer)');
+  const { transpile, instrumentFuel, FuelInstrumentError } = await buildTools();
   let out: Awaited<ReturnType<typeof transpile>>;
   try {
     out = await transpile(component, { name: 'component', instantiation: 'sync', noTypescript: true, quiet: true });
@@ -84,11 +101,13 @@ export async function writeArtifact(component: Uint8Array, dir: string, lang: st
     componentBytes: component.length,
     instrumented: true,
     instrumentMs: 0,
+    preview1: false,
     builtAt: new Date().toISOString(),
   };
   // Write beside the target and rename: a reader never sees a half-written artifact.
   const tmp = `${dir}.${randomBytes(4).toString('hex')}.tmp`;
   await mkdir(tmp, { recursive: true });
+  const preview1Main = meta.shape === 'command' ? preview1MainModule(out.files) : undefined;
   for (let [name, bytes] of Object.entries(out.files)) {
     if (name.endsWith('.d.ts')) continue;
     const isGlue = name === 'component.js';
@@ -105,6 +124,11 @@ export async function writeArtifact(component: Uint8Array, dir: string, lang: st
       }
     }
     if (file.endsWith('.wasm')) meta.coreModules.push({ file, bytes: bytes.length });
+    if (name === preview1Main) {
+      // The very module the component embeds (byte for byte), with the same instrumentation.
+      await writeFile(join(tmp, PREVIEW1_FILE), bytes);
+      meta.preview1 = true;
+    }
     await mkdir(dirname(join(tmp, file)), { recursive: true });
     await writeFile(join(tmp, file), bytes);
   }
@@ -125,6 +149,30 @@ export async function writeArtifact(component: Uint8Array, dir: string, lang: st
   return meta;
 }
 
+/**
+ * The file name of a command component's main module when it is a plain WASI preview1 module
+ * wrapped by the preview1 adapter (what `jco new --wasi-command` / commandComponent() makes):
+ * exactly one core module imports only wasi_snapshot_preview1 functions and exports _start and
+ * memory, and another one (the adapter) imports the main module (`__main_module__`). Anything
+ * else (wit-bindgen guests, composed or virtualised components) keeps the component path only.
+ */
+function preview1MainModule(files: Record<string, Uint8Array>): string | undefined {
+  const mains: string[] = [];
+  let adapter = false;
+  for (const [name, bytes] of Object.entries(files)) {
+    if (!name.endsWith('.wasm')) continue;
+    let module: WebAssembly.Module;
+    try {
+      module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+    } catch {
+      return undefined; // e.g. features this Node does not validate: no fast path, no harm
+    }
+    if (WebAssembly.Module.imports(module).some((i) => i.module === '__main_module__')) adapter = true;
+    if (isPreview1Command(module)) mains.push(name);
+  }
+  return adapter && mains.length === 1 ? mains[0] : undefined;
+}
+
 async function fsyncPath(p: string): Promise<void> {
   const fh = await open(p, 'r');
   try {
@@ -136,6 +184,12 @@ async function fsyncPath(p: string): Promise<void> {
 
 export async function readMeta(dir: string): Promise<ArtifactMeta> {
   const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as ArtifactMeta;
-  if (meta.format !== ARTIFACT_FORMAT) throw new Error(`artifact ${dir} has format ${meta.format}, expected ${ARTIFACT_FORMAT}: rebuild it`);
+  // Formats 4 and 5 differ only by lacking preview1.wasm (4) or missing it for Go modules with
+  // renamed duplicate imports (5): such artifacts (e.g. pinned by a registry from before the
+  // upgrade) keep running, on the component path where they have no preview1 module.
+  if (!READABLE_FORMATS.includes(meta.format)) {
+    throw new Error(`artifact ${dir} has format ${meta.format}, expected ${ARTIFACT_FORMAT}: rebuild it`);
+  }
+  meta.preview1 = meta.preview1 === true;
   return meta;
 }

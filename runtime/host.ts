@@ -18,7 +18,12 @@ import { LogStore, TeeLog } from './monitoring/logs.js';
 import { openDb } from './registry/db.js';
 import { EventQueue } from './registry/events.js';
 import { Registry } from './registry/registry.js';
+import { mountAsyncApi } from './api/async-routes.js';
+import { AsyncConfigs } from './registry/async-config.js';
+import { Triggers } from './registry/triggers.js';
+import { Delivery } from './scheduler/delivery.js';
 import { Dispatcher, type DispatcherOptions } from './scheduler/dispatcher.js';
+import { TriggerRunner } from './scheduler/trigger-runner.js';
 
 export interface HostOptions {
   port?: number;
@@ -37,6 +42,8 @@ export interface HostOptions {
   log?: InvocationLog;
   engine?: EngineOptions;
   dispatcher?: Pick<DispatcherOptions, 'retryBaseMs' | 'pollMs' | 'maxConcurrent'>;
+  /** How often schedules and log subscriptions are checked (default 1 s, $WISP_TRIGGER_INTERVAL_MS). */
+  triggerIntervalMs?: number;
   onProgress?: (line: string) => void;
 }
 
@@ -46,6 +53,9 @@ export interface Host extends RunningServer {
   invoker: Invoker;
   queue: EventQueue;
   dispatcher: Dispatcher;
+  triggers: Triggers;
+  asyncConfigs: AsyncConfigs;
+  runner: TriggerRunner;
   logs: LogStore;
   monitoring: Monitoring;
   dataDir: string;
@@ -115,8 +125,18 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
   const monitoring = createMonitoring({ db, registry, invoker, logs, keys });
   tee.add(monitoring);
   invoker.onThrottle = (fn, version) => monitoring.throttled(fn, version);
+  const configs = new AsyncConfigs(db);
+  const triggers = new Triggers(db, (n) => registry.exists(n));
+  const delivery = new Delivery(queue, configs, (fn) => monitoring.deadLettered(fn));
   const retryBase = Number(process.env.WISP_RETRY_BASE_MS) || undefined;
-  const dispatcher = new Dispatcher({ queue, invoker, retryBaseMs: retryBase, ...opts.dispatcher });
+  const dispatcher = new Dispatcher({ queue, invoker, retryBaseMs: retryBase, policy: delivery.policy, finish: delivery.finish, ...opts.dispatcher });
+  const runner = new TriggerRunner({
+    triggers,
+    queue,
+    logs,
+    kick: () => dispatcher.kick(),
+    intervalMs: opts.triggerIntervalMs ?? (Number(process.env.WISP_TRIGGER_INTERVAL_MS) || undefined),
+  });
 
   const prewarm = (name: string) => {
     if (!registry.exists(name)) return;
@@ -140,6 +160,7 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
         onEnqueue: () => dispatcher.kick(),
         logs,
         monitoring,
+        extra: (a2) => mountAsyncApi(a2, { registry, configs, triggers, logs }),
       }),
   });
   // Fill pre-warmed pools before taking traffic; other functions start cold on first use.
@@ -147,6 +168,7 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
   await Promise.all(specs.filter((s) => s.prewarm > 0).map((s) => engine.prepare(s)));
   const server = await listen(app, opts.port ?? 8080, bind);
   dispatcher.start();
+  runner.start();
   return {
     ...server,
     engine,
@@ -154,10 +176,14 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
     invoker,
     queue,
     dispatcher,
+    triggers,
+    asyncConfigs: configs,
+    runner,
     logs,
     monitoring,
     dataDir,
     close: async () => {
+      runner.stop();
       await server.close();
       await dispatcher.stop();
       await monitoring.close();

@@ -28,6 +28,8 @@ export interface ControlPlane {
   onChange: (name: string) => void;
   /** Called after an Event was queued. */
   onEnqueue: () => void;
+  /** More routes behind the same auth (async config, triggers). */
+  extra?: (app: Hono<Env>) => void;
   logs: LogStore;
   monitoring: Monitoring;
 }
@@ -138,8 +140,9 @@ export function mountControlPlane(app: Hono<Env>, cp: ControlPlane): void {
     return { name: r.name, qualifier: q };
   };
 
-  for (const prefix of ['/2015-03-31/*', '/2017-10-31/*', '/2019-09-30/*', '/wisp/v1/*']) app.use(prefix, auth);
+  for (const prefix of ['/2015-03-31/*', '/2017-10-31/*', '/2019-09-25/*', '/2019-09-30/*', '/wisp/v1/*']) app.use(prefix, auth);
   cp.monitoring.mount(app, auth);
+  cp.extra?.(app);
 
   // ---- Wisp's own API (/wisp/v1): what Lambda keeps in CloudWatch ----
 

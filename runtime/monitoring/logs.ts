@@ -87,6 +87,13 @@ export class LogStore implements InvocationLog {
     }));
   }
 
+  /** The newest line id of a function (0 if none): where a new log subscription starts. */
+  lastId(fn: string): number {
+    this.flush();
+    const r = this.db.prepare('SELECT MAX(id) id FROM logs WHERE function_name = ?').get(fn) as { id: number | null };
+    return r.id ?? 0;
+  }
+
   /** Lines of one invocation, for X-Amz-Log-Type: Tail and the console. */
   forRequest(requestId: string): LogEvent[] {
     this.flush();

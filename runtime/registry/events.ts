@@ -30,15 +30,26 @@ const eventOf = (r: Row): QueuedEvent => ({
 export class EventQueue {
   constructor(private readonly db: DB) {}
 
-  enqueue(functionName: string, qualifier: string, payload: Uint8Array, at = Date.now()): string {
+  /** `source` names what queued it (api, schedule:ID, logs:ID, destination:EVENT). */
+  enqueue(functionName: string, qualifier: string, payload: Uint8Array, at = Date.now(), source = 'api'): string {
     const id = randomUUID();
     this.db
       .prepare(
-        `INSERT INTO events (id, function_name, qualifier, payload, status, attempts, next_attempt_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?)`,
+        `INSERT INTO events (id, function_name, qualifier, payload, status, attempts, next_attempt_at, created_at, updated_at, source)
+         VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?)`,
       )
-      .run(id, functionName, qualifier, Buffer.from(payload), at, at, at);
+      .run(id, functionName, qualifier, Buffer.from(payload), at, at, at, source);
     return id;
+  }
+
+  /** Events queued by one source (tests, the console). */
+  bySource(source: string): (QueuedEvent & { status: string })[] {
+    return (this.db.prepare('SELECT * FROM events WHERE source = ? ORDER BY created_at').all(source) as Row[]).map((r) => ({ ...eventOf(r), status: r.status as string }));
+  }
+
+  /** Run fn in one transaction with the queue's writes (exactly-once bookkeeping). */
+  atomically<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
   }
 
   /** Queue again whatever a previous process left running (it died mid-invocation). */

@@ -71,4 +71,44 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX logs_fn ON logs (function_name, id);
   CREATE INDEX logs_request ON logs (request_id);
   `,
+  // 3: async delivery (event-invoke-config, dead letters) and triggers (schedules, log subscriptions).
+  `
+  CREATE TABLE event_invoke_configs (
+    function_name     TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+    qualifier         TEXT NOT NULL,
+    max_retries       INTEGER NOT NULL,
+    max_age_s         INTEGER NOT NULL,
+    on_success        TEXT,
+    on_failure        TEXT,
+    updated_at        INTEGER NOT NULL,
+    PRIMARY KEY (function_name, qualifier)
+  );
+  CREATE TABLE dead_letters (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id          TEXT NOT NULL UNIQUE,
+    function_name     TEXT NOT NULL,
+    qualifier         TEXT NOT NULL,
+    condition         TEXT NOT NULL,
+    attempts          INTEGER NOT NULL,
+    error             TEXT NOT NULL,
+    payload           BLOB NOT NULL,
+    created_at        INTEGER NOT NULL
+  );
+  CREATE INDEX dead_letters_fn ON dead_letters (function_name, id);
+  CREATE TABLE triggers (
+    id                TEXT PRIMARY KEY,
+    function_name     TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+    qualifier         TEXT NOT NULL,
+    kind              TEXT NOT NULL CHECK (kind IN ('schedule', 'logs')),
+    expression        TEXT,
+    source_function   TEXT,
+    filter            TEXT NOT NULL DEFAULT '',
+    failures_only     INTEGER NOT NULL DEFAULT 0,
+    batch_size        INTEGER NOT NULL DEFAULT 100,
+    enabled           INTEGER NOT NULL DEFAULT 1,
+    cursor            INTEGER NOT NULL,
+    created_at        INTEGER NOT NULL
+  );
+  ALTER TABLE events ADD COLUMN source TEXT;
+  `,
 ];

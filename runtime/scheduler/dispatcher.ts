@@ -26,17 +26,20 @@ export interface Outcome {
 export interface DispatcherOptions {
   queue: EventQueue;
   invoker: Invoker;
-  /** Per-function policy (event-invoke-config); defaults to 2 retries, 6 h. */
-  policy?: (fn: string) => RetryPolicy;
+  /** Per-event policy (event-invoke-config); defaults to 2 retries, 6 h. */
+  policy?: (e: QueuedEvent) => RetryPolicy;
   /** First retry delay; doubles each retry (default 1000 ms; Lambda waits about a minute). */
   retryBaseMs?: number;
   /** How often to look for due events when idle (default 250 ms). */
   pollMs?: number;
   /** Most events running at once on this host (default 16). */
   maxConcurrent?: number;
-  /** Told of every final outcome (destinations, dead letters, metrics). */
-  onFinal?: (e: QueuedEvent, outcome: Outcome, final: 'success' | 'failure' | 'expired') => void;
+  /** Records a final outcome: marks the event done/failed and does whatever follows
+   *  (destinations, dead letters) in one transaction. Default: just mark it. */
+  finish?: (e: QueuedEvent, outcome: Outcome, final: Final) => void;
 }
+
+export type Final = 'success' | 'failure' | 'expired';
 
 export const DEFAULT_POLICY: RetryPolicy = { maxRetries: 2, maxAgeMs: 6 * 3600 * 1000 };
 
@@ -89,11 +92,10 @@ export class Dispatcher {
   private async run(e: QueuedEvent): Promise<void> {
     this.running++;
     try {
-      const policy = this.opts.policy?.(e.functionName) ?? DEFAULT_POLICY;
+      const policy = this.opts.policy?.(e) ?? DEFAULT_POLICY;
       if (Date.now() - e.createdAt > policy.maxAgeMs) {
         const outcome: Outcome = { ok: false, status: 0, body: new Uint8Array(0), error: 'EventAgeExceeded: the event is older than MaximumEventAgeInSeconds' };
-        this.opts.queue.fail(e.id, outcome.error!);
-        this.opts.onFinal?.(e, outcome, 'expired');
+        this.finish(e, outcome, 'expired');
         return;
       }
       const outcome = await this.attempt(e);
@@ -102,19 +104,23 @@ export class Dispatcher {
         return;
       }
       if (outcome.ok) {
-        this.opts.queue.complete(e.id, outcome.body);
-        this.opts.onFinal?.(e, outcome, 'success');
+        this.finish(e, outcome, 'success');
       } else if (e.attempts <= policy.maxRetries) {
         const delay = (this.opts.retryBaseMs ?? 1000) * 2 ** (e.attempts - 1);
         this.opts.queue.retryLater(e.id, outcome.error ?? `status ${outcome.status}`, Date.now() + delay);
       } else {
-        this.opts.queue.fail(e.id, outcome.error ?? `status ${outcome.status}`);
-        this.opts.onFinal?.(e, outcome, 'failure');
+        this.finish(e, outcome, 'failure');
       }
     } finally {
       this.running--;
     }
     this.kick();
+  }
+
+  private finish(e: QueuedEvent, outcome: Outcome, final: Final): void {
+    if (this.opts.finish) return this.opts.finish(e, outcome, final);
+    if (final === 'success') this.opts.queue.complete(e.id, outcome.body);
+    else this.opts.queue.fail(e.id, outcome.error ?? `status ${outcome.status}`);
   }
 
   private async attempt(e: QueuedEvent): Promise<Outcome | 'throttled'> {

@@ -97,3 +97,27 @@ describe('API commands', () => {
     expect(out).toContain('crash-c: query=logs-two');
   });
 });
+
+describe('async commands', () => {
+  it('adds, lists and removes triggers; sets async config; reads the dead-letter list', async () => {
+    const add = await wisp('triggers', 'add', 'echo-c', '--schedule', 'rate(5 minutes)');
+    expect(add.stderr).toBe('');
+    const id = add.stdout.split('\t')[0]!;
+    expect(add.stdout).toMatch(/\techo-c\tenabled\trate\(5 minutes\)\n$/);
+    expect((await wisp('triggers', 'ls', 'echo-c')).stdout).toContain(id);
+    expect((await wisp('triggers', 'disable', id)).stdout).toContain('\tdisabled\t');
+    await wisp('triggers', 'rm', id);
+    expect((await wisp('triggers', 'ls', 'echo-c')).stdout).not.toContain(id);
+
+    const cfg = await wisp('async-config', 'crash-c', '--retries', '0');
+    expect(JSON.parse(cfg.stdout)).toMatchObject({ MaximumRetryAttempts: 0 });
+    await wisp('invoke', 'crash-c', '--event', '--payload', '"trap"');
+    const until = Date.now() + 15_000;
+    let dlq = '';
+    while (!dlq.includes('RetriesExhausted') && Date.now() < until) {
+      dlq = (await wisp('dlq', 'crash-c')).stdout;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(dlq).toMatch(/\tRetriesExhausted\t1\tGuestTrap: .*\t"trap"\n/);
+  });
+});
