@@ -118,11 +118,12 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
       return { spec, reserved: config.reservedConcurrency };
     },
   };
-  const logs = new LogStore(db);
+  const telemetryDb = openDb(join(dataDir, 'registry.db'), { synchronous: 'NORMAL' });
+  const logs = new LogStore(telemetryDb);
   // The invoker reports to monitoring through this late-bound tee (monitoring needs the invoker).
   const tee = new TeeLog([logs, opts.log ?? new StreamLog()]);
   const invoker = new Invoker(engine, resolver, tee);
-  const monitoring = createMonitoring({ db, registry, invoker, logs, keys });
+  const monitoring = createMonitoring({ db: telemetryDb, registry, invoker, logs, keys });
   tee.add(monitoring);
   invoker.onThrottle = (fn, version) => monitoring.throttled(fn, version);
   const configs = new AsyncConfigs(db);
@@ -189,6 +190,7 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
       await monitoring.close();
       await engine.close();
       logs.flush();
+      telemetryDb.close();
       db.close();
     },
   };
