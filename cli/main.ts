@@ -36,6 +36,8 @@ const USAGE = `usage: wisp <command> [options]
   async-config NAME [--retries 0-2] [--max-age S] [--on-success FN] [--on-failure FN]
                                retries, event age and destinations of Event invocations (no flags: show)
   dlq NAME                     the function's dead-letter list (async events that failed for good)
+  bench [--quick] [--only inproc,http,load,spawn,fuel]
+                               the cold-start suite with peers; writes bench/results/latest.*
 
   API commands talk to WISP_ENDPOINT (default http://127.0.0.1:8080), or --endpoint URL.
 `;
@@ -179,6 +181,10 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       return;
     }
+    case 'bench':
+      // The suite reads --quick / --only from argv itself.
+      await import('../bench/index.js');
+      return;
     case 'dlq': {
       const r = await api().call('GET', `/wisp/v1/functions/${encodeURIComponent(need(0, 'NAME'))}/dead-letters`);
       for (const d of r.DeadLetters) process.stdout.write(`${d.CreatedAt}\t${d.EventId}\t${d.Condition}\t${d.Attempts}\t${d.Error}\t${d.Payload}\n`);
