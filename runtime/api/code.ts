@@ -7,9 +7,10 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { isComponent } from '../../compiler/artifact.js';
-import { build } from '../../compiler/build.js';
-import { frontends } from '../../compiler/languages/index.js';
 import { BuildError } from '../../compiler/toolchain.js';
+// The compiler (toolchain front ends, jco, componentize-js) loads on the first upload only:
+// importing it at startup cost the host hundreds of milliseconds before its first response.
+const compiler = async () => ({ ...(await import('../../compiler/build.js')), ...(await import('../../compiler/languages/index.js')) });
 import { invalid, tooLarge } from '../registry/errors.js';
 import type { CodeRef } from '../registry/types.js';
 
@@ -18,8 +19,8 @@ export const MAX_ZIP_BYTES = 50 * 1024 * 1024;
 export const MAX_UNZIPPED_BYTES = 250 * 1024 * 1024;
 const MAX_ENTRIES = 10_000;
 
-export function runtimes(): string[] {
-  return [...Object.keys(frontends), 'component'];
+export async function runtimes(): Promise<string[]> {
+  return [...Object.keys((await compiler()).frontends), 'component'];
 }
 
 /** A safe relative path: no absolute paths, drive letters, backslashes or `..` segments. */
@@ -56,7 +57,8 @@ export function unpackZip(zip: Uint8Array): Map<string, Uint8Array> {
 
 /** Build and store a deployment package; returns what the registry records. */
 export async function storePackage(pkg: Uint8Array, runtime: string, cacheDir: string, uploadsDir: string): Promise<CodeRef> {
-  if (!runtimes().includes(runtime)) throw invalid(`Runtime ${JSON.stringify(runtime)} is not supported: one of ${runtimes().join(', ')}`);
+  const known = await runtimes();
+  if (!known.includes(runtime)) throw invalid(`Runtime ${JSON.stringify(runtime)} is not supported: one of ${known.join(', ')}`);
   const sha256 = createHash('sha256').update(pkg).digest('base64');
   // A bare component is accepted as is; anything else must be a zip.
   const files = isComponent(pkg) ? new Map([['function.wasm', pkg]]) : unpackZip(pkg);
@@ -72,7 +74,7 @@ export async function storePackage(pkg: Uint8Array, runtime: string, cacheDir: s
       if (wasm.length !== 1) throw invalid(`Runtime component expects exactly one .wasm file in the package, found ${wasm.length}`);
       src = join(dir, wasm[0]!);
     }
-    const built = await build(src, { cacheDir, lang: runtime });
+    const built = await (await compiler()).build(src, { cacheDir, lang: runtime });
     return { artifactDir: built.dir, sha256, size: pkg.length, shape: built.meta.shape };
   } catch (e) {
     if (e instanceof BuildError) throw invalid(`build failed: ${e.message}`);

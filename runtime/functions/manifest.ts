@@ -5,7 +5,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { build } from '../../compiler/build.js';
 import type { FunctionSpec } from '../engine/types.js';
 import type { Resolution, Resolver } from '../invoke/invoker.js';
 import { notFound } from '../registry/errors.js';
@@ -70,6 +69,8 @@ export class ManifestFunctions implements FunctionSource, Resolver {
     }
     if (!Array.isArray(doc.functions)) throw new ManifestError(`${file}: expected {"functions": [...]}`);
     const specs = new Map<string, FunctionSpec>();
+    // Loaded here, not at startup: a host without a manifest never needs the compiler.
+    const { build } = await import('../../compiler/build.js');
     for (const entry of doc.functions) {
       validateEntry(entry);
       if (specs.has(entry.name)) throw new ManifestError(`${file}: function '${entry.name}' is listed twice`);
