@@ -27,7 +27,8 @@ export interface BuildResult {
 
 const IGNORED_DIRS = new Set(['node_modules', 'target', '.git', 'build', 'dist', '__pycache__']);
 
-async function listFiles(root: string, dir = root): Promise<string[]> {
+/** A function's source files, relative to root, skipping build output and hidden files. */
+export async function listFiles(root: string, dir = root): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
     if (e.name.startsWith('.') || IGNORED_DIRS.has(e.name)) continue;

@@ -2,24 +2,11 @@
 // optionally publish a version. The server builds (the same compiler as `wisp build`).
 
 import { statSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
-import { basename, join, relative, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import { zipSync } from 'fflate';
-import { detectLang } from '../../compiler/build.js';
+import { detectLang, listFiles } from '../../compiler/build.js';
 import { ApiClientError, type WispClient } from '../client.js';
-
-const SKIP = new Set(['node_modules', 'target', '.git', 'build', 'dist', '__pycache__']);
-
-async function files(root: string, dir = root): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    if (e.name.startsWith('.') || SKIP.has(e.name)) continue;
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await files(root, p)));
-    else if (e.isFile()) out.push(relative(root, p));
-  }
-  return out.sort();
-}
 
 export interface DeployOptions {
   name?: string;
@@ -33,7 +20,7 @@ export interface DeployOptions {
 export async function deploy(api: WispClient, src: string, opts: DeployOptions): Promise<Record<string, any>> {
   const abs = resolve(src);
   const isDir = statSync(abs).isDirectory();
-  const list = isDir ? await files(abs) : [basename(abs)];
+  const list = isDir ? await listFiles(abs) : [basename(abs)];
   const root = isDir ? abs : resolve(abs, '..');
   const name = opts.name ?? basename(isDir ? abs : root);
   const runtime = opts.runtime ?? detectLang(list);

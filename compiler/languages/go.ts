@@ -27,6 +27,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { BuildError, run, type Tool } from '../toolchain.js';
 import { commandComponent } from './c.js';
 import type { Frontend } from './frontend.js';
+import { uleb128 } from '../leb128.js';
 
 const INSTALL = 'Go >= 1.21 from https://go.dev/dl (Debian 12 golang-go is 1.19, too old for wasip1)';
 const MIN_MINOR = 21;
@@ -120,16 +121,6 @@ func init() {
 }
 `;
 
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-}
 
 function sleb(n: number): number[] {
   const out: number[] = [];
@@ -188,7 +179,7 @@ function reallocBody(base: number): number[] {
     0x20, 4, 0x0b, // cur
   ];
   const body = [1, 2, 0x7f, ...code]; // locals: 2 x i32 (cur, end)
-  return [...uleb(body.length), ...body];
+  return [...uleb128(body.length), ...body];
 }
 
 /** Adds an exported `cabi_realloc` over the arena to a Go wasip1 module. */
@@ -270,19 +261,19 @@ export function addAdapterRealloc(wasm: Uint8Array): Uint8Array {
   const appendToVec = (s: { body: Uint8Array }, item: number[]): Uint8Array => {
     const r = new Cursor(s.body);
     const n = r.uleb();
-    return concat([Uint8Array.from(uleb(n + 1)), s.body.subarray(r.p), Uint8Array.from(item)]);
+    return concat([Uint8Array.from(uleb128(n + 1)), s.body.subarray(r.p), Uint8Array.from(item)]);
   };
   const types = section(1) ?? fail('no type section');
   const typeIndex = new Cursor(types.body).uleb();
   const funcIndex = importedFuncs + definedFuncs;
   types.body = appendToVec(types, [0x60, 4, 0x7f, 0x7f, 0x7f, 0x7f, 1, 0x7f]);
-  funcs.body = appendToVec(funcs, uleb(typeIndex));
-  exps.body = appendToVec(exps, [...uleb(12), ...new TextEncoder().encode('cabi_realloc'), 0, ...uleb(funcIndex)]);
+  funcs.body = appendToVec(funcs, uleb128(typeIndex));
+  exps.body = appendToVec(exps, [...uleb128(12), ...new TextEncoder().encode('cabi_realloc'), 0, ...uleb128(funcIndex)]);
   const code = section(10) ?? fail('no code section');
   code.body = appendToVec(code, reallocBody(base));
 
   const chunks: Uint8Array[] = [wasm.subarray(0, 8)];
-  for (const s of sections) chunks.push(Uint8Array.from([s.id, ...uleb(s.body.length)]), s.body);
+  for (const s of sections) chunks.push(Uint8Array.from([s.id, ...uleb128(s.body.length)]), s.body);
   return concat(chunks);
 }
 

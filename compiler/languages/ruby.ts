@@ -24,6 +24,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BuildError, run, type Tool } from '../toolchain.js';
 import { commandComponent } from './c.js';
 import type { Frontend } from './frontend.js';
+import { uleb128 } from '../leb128.js';
 
 const RUBY_PACKAGE = '@ruby/3.4-wasm-wasi';
 const RUBY_MODULE = 'dist/ruby+stdlib.wasm';
@@ -114,16 +115,6 @@ function readU32(buf: Uint8Array, pos: number): [number, number] {
   }
 }
 
-function u32(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-}
 
 export function keepExports(wasm: Uint8Array, keep: string[]): Uint8Array {
   const parts: Uint8Array[] = [wasm.subarray(0, 8)];
@@ -147,9 +138,9 @@ export function keepExports(wasm: Uint8Array, keep: string[]): Uint8Array {
       [, p] = readU32(wasm, nameStart + len + 1); // kind byte, then index
       if (keep.includes(name)) kept.push(wasm.subarray(entryStart, p));
     }
-    const body = [Uint8Array.from(u32(kept.length)), ...kept];
+    const body = [Uint8Array.from(uleb128(kept.length)), ...kept];
     const bodyLen = body.reduce((s, b) => s + b.length, 0);
-    parts.push(Uint8Array.from([7, ...u32(bodyLen)]), ...body);
+    parts.push(Uint8Array.from([7, ...uleb128(bodyLen)]), ...body);
     pos = end;
   }
   const out = new Uint8Array(parts.reduce((s, b) => s + b.length, 0));

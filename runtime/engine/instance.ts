@@ -6,7 +6,7 @@
 import { PREVIEW1_FILE } from '../../compiler/artifact.js';
 import { createWasiHost } from '../wasi/index.js';
 import type { ByteSink } from '../wasi/sink.js';
-import { PREVIEW1_MODULE, Preview1Host } from '../wasi/preview1/index.js';
+import { PREVIEW1_MODULE, Preview1Host, importAliases, type Preview1Imports } from '../wasi/preview1/index.js';
 import { InstanceLimits, MemoryLimitExceeded } from './limits.js';
 import type { LoadedArtifact } from './loader.js';
 import type { CompiledArtifact } from './module-cache.js';
@@ -39,6 +39,18 @@ export interface GuestInstance {
 }
 
 const MiB = 1024 * 1024;
+
+/** Per compiled module: its renamed duplicate preview1 imports (`fd_write [v2]`), usually none. */
+const aliasCache = new WeakMap<WebAssembly.Module, [string, string][]>();
+
+function preview1Namespace(module: WebAssembly.Module, imports: Preview1Imports): Preview1Imports {
+  let aliases = aliasCache.get(module);
+  if (!aliases) aliasCache.set(module, (aliases = importAliases(module)));
+  if (aliases.length === 0) return imports;
+  const ns = { ...imports };
+  for (const [alias, name] of aliases) ns[alias] = imports[name]!;
+  return ns;
+}
 const NO_EXPORTS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
 export function createInstance(
@@ -60,7 +72,7 @@ export function createInstance(
       stdoutIsResponse: true,
     });
     const imports = limits.imports();
-    imports[PREVIEW1_MODULE] = host.imports;
+    imports[PREVIEW1_MODULE] = preview1Namespace(module, host.imports);
     const instance = new WebAssembly.Instance(module, imports);
     const memory = instance.exports.memory as WebAssembly.Memory;
     host.bind(memory);

@@ -24,6 +24,15 @@ export interface LogQuery {
   limit?: number;
 }
 
+const eventOf = (r: Record<string, unknown>): LogEvent => ({
+  id: r.id as number,
+  ts: r.ts as number,
+  functionName: r.function_name as string,
+  version: r.version as string,
+  requestId: r.request_id as string,
+  message: r.message as string,
+});
+
 /** Lines kept per function (default 10,000, about a few MB). */
 export const DEFAULT_LINES_PER_FUNCTION = 10_000;
 
@@ -77,14 +86,7 @@ export class LogStore implements InvocationLog {
     const rows = this.db
       .prepare(`SELECT * FROM (SELECT * FROM logs WHERE ${where.join(' AND ')} ORDER BY id ${q.after !== undefined ? 'ASC' : 'DESC'} LIMIT ?) ORDER BY id`)
       .all(...args, limit) as Record<string, unknown>[];
-    return rows.map((r) => ({
-      id: r.id as number,
-      ts: r.ts as number,
-      functionName: r.function_name as string,
-      version: r.version as string,
-      requestId: r.request_id as string,
-      message: r.message as string,
-    }));
+    return rows.map(eventOf);
   }
 
   /** The newest line id of a function (0 if none): where a new log subscription starts. */
@@ -97,14 +99,7 @@ export class LogStore implements InvocationLog {
   /** Lines of one invocation, for X-Amz-Log-Type: Tail and the console. */
   forRequest(requestId: string): LogEvent[] {
     this.flush();
-    return (this.db.prepare('SELECT * FROM logs WHERE request_id = ? ORDER BY id').all(requestId) as Record<string, unknown>[]).map((r) => ({
-      id: r.id as number,
-      ts: r.ts as number,
-      functionName: r.function_name as string,
-      version: r.version as string,
-      requestId: r.request_id as string,
-      message: r.message as string,
-    }));
+    return (this.db.prepare('SELECT * FROM logs WHERE request_id = ? ORDER BY id').all(requestId) as Record<string, unknown>[]).map(eventOf);
   }
 }
 

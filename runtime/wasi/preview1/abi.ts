@@ -79,6 +79,22 @@ export const PREVIEW1_FUNCTIONS: readonly string[] = [
   'sock_shutdown',
 ];
 
+/** wit-component gives a second import of the same function a unique name, `fd_write [v2]`
+ *  (Go's runtime and its syscall package both import fd_write): the function it stands for. */
+export function baseName(importName: string): string {
+  const m = / \[v\d+\]$/.exec(importName);
+  return m ? importName.slice(0, m.index) : importName;
+}
+
+/** The module's preview1 imports whose names are such aliases, with the function they mean. */
+export function importAliases(module: WebAssembly.Module): [alias: string, name: string][] {
+  const out: [string, string][] = [];
+  for (const i of WebAssembly.Module.imports(module)) {
+    if (i.module === MODULE && baseName(i.name) !== i.name) out.push([i.name, baseName(i.name)]);
+  }
+  return out;
+}
+
 /**
  * Whether a core module can run on Wisp's own preview1 host: it imports only preview1
  * functions (no other module, no memory/table/global imports) and exports `_start` and its
@@ -87,7 +103,7 @@ export const PREVIEW1_FUNCTIONS: readonly string[] = [
 export function isPreview1Command(module: WebAssembly.Module): boolean {
   const known = new Set(PREVIEW1_FUNCTIONS);
   const imports = WebAssembly.Module.imports(module);
-  if (imports.length === 0 || !imports.every((i) => i.module === MODULE && i.kind === 'function' && known.has(i.name))) return false;
+  if (imports.length === 0 || !imports.every((i) => i.module === MODULE && i.kind === 'function' && known.has(baseName(i.name)))) return false;
   const exports = WebAssembly.Module.exports(module);
   return exports.some((e) => e.name === '_start' && e.kind === 'function') && exports.some((e) => e.name === 'memory' && e.kind === 'memory');
 }
