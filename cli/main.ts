@@ -12,6 +12,7 @@ import { ApiClientError, WispClient } from './client.js';
 import { deploy } from './commands/deploy.js';
 import { printLogs } from './commands/logs.js';
 import { languages, newFunction } from './commands/new.js';
+import { alarmsCommand, metricsCommand } from '../runtime/monitoring/cli.js';
 
 const USAGE = `usage: wisp <command> [options]
 
@@ -36,6 +37,8 @@ const USAGE = `usage: wisp <command> [options]
   async-config NAME [--retries 0-2] [--max-age S] [--on-success FN] [--on-failure FN]
                                retries, event age and destinations of Event invocations (no flags: show)
   dlq NAME                     the function's dead-letter list (async events that failed for good)
+  alarms ...                   create, list, delete alarms and see their history (wisp alarms help)
+  metrics ...                  query metrics over time (wisp metrics help)
   bench [--quick] [--only inproc,http,load,spawn,fuel]
                                the cold-start suite with peers; writes bench/results/latest.*
 
@@ -181,6 +184,12 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       return;
     }
+    case 'alarms':
+      process.exitCode = await alarmsCommand(api(), rest);
+      return;
+    case 'metrics':
+      process.exitCode = await metricsCommand(api(), rest);
+      return;
     case 'bench':
       // The suite reads --quick / --only from argv itself.
       await import('../bench/index.js');

@@ -121,3 +121,18 @@ describe('async commands', () => {
     expect(dlq).toMatch(/\tRetriesExhausted\t1\tGuestTrap: .*\t"trap"\n/);
   });
 });
+
+describe('monitoring commands', () => {
+  it('puts, lists and removes an alarm; reads a metric', async () => {
+    await host.get('/fn/hello-c/?name=m');
+    const put = await wisp('alarms', 'put', 'cli-errors', '--metric', 'Errors', '--function', 'hello-c', '--threshold', '1', '--period', '60');
+    expect(put.code).toBe(0);
+    expect((await wisp('alarms', 'ls')).stdout).toContain('cli-errors');
+    expect((await wisp('alarms', 'rm', 'cli-errors')).code).toBe(0);
+    expect((await wisp('alarms', 'ls')).stdout).not.toContain('cli-errors');
+    const m = await wisp('metrics', 'get', 'Invocations', '--function', 'hello-c', '--statistic', 'Sum', '--json');
+    expect(m.code).toBe(0);
+    const j = JSON.parse(m.stdout) as { datapoints: { value: number | null }[] };
+    expect(j.datapoints.reduce((n, d) => n + (d.value ?? 0), 0)).toBeGreaterThanOrEqual(1);
+  });
+});

@@ -1,0 +1,50 @@
+// The web console at /console: static files only (plain HTML + one vanilla JS file). The page
+// asks for an access key and secret (the API's keys) and signs every API call in the browser with
+// SigV4 (WebCrypto HMAC-SHA256), so the host keeps no sessions and the console is just another
+// API client: the Lambda API for functions, /wisp/v1 for logs, metrics and alarms.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Context, Hono } from 'hono';
+import type { Env } from '../http/app.js';
+
+const FILES: Record<string, string> = {
+  'index.html': 'text/html; charset=utf-8',
+  'app.js': 'text/javascript; charset=utf-8',
+  'sigv4.js': 'text/javascript; charset=utf-8',
+  'zip.js': 'text/javascript; charset=utf-8',
+  'app.css': 'text/css; charset=utf-8',
+};
+
+/** The static dir next to this module (running from sources) or in the sources (running from dist/). */
+export function staticDir(): string {
+  const candidates = [new URL('./static/', import.meta.url), new URL('../../../runtime/console/static/', import.meta.url)].map((u) => fileURLToPath(u));
+  const dir = candidates.find((d) => existsSync(`${d}index.html`));
+  if (!dir) throw new Error(`wisp: console assets not found (looked in ${candidates.join(', ')})`);
+  return dir;
+}
+
+/** A strict CSP: the console runs only its own script and talks only to its own origin. */
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+export function mountConsole(app: Hono<Env>): void {
+  const dir = staticDir();
+  const cache = new Map<string, Buffer>();
+  const read = (f: string) => {
+    // Read per request while developing would be handy; files are small, so cache once.
+    let b = cache.get(f);
+    if (!b) cache.set(f, (b = readFileSync(dir + f)));
+    return b;
+  };
+  const serve = (file: string) => (c: Context<Env>) =>
+    c.body(new Uint8Array(read(file)), 200, {
+      'content-type': FILES[file]!,
+      'content-security-policy': CSP,
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'cache-control': 'no-cache',
+    });
+  app.get('/console', serve('index.html'));
+  app.get('/console/', serve('index.html'));
+  for (const f of Object.keys(FILES)) if (f !== 'index.html') app.get(`/console/${f}`, serve(f));
+}
