@@ -1,7 +1,7 @@
 // Invocation logs kept in the registry database: every guest line and the REPORT line, tagged
 // with function, version and request id, capped per function (oldest lines go first).
 
-import type { DB } from '../registry/db.js';
+import { stmt, type DB } from '../registry/db.js';
 import { reportLine, type InvocationLog, type InvocationRecord } from '../http/log.js';
 
 export interface LogEvent {
@@ -52,8 +52,8 @@ export class LogStore implements InvocationLog {
     for (const line of rec.result.logs) this.pending.push({ ...base, message: line });
     if (rec.result.logsTruncated) this.pending.push({ ...base, message: '[log truncated: per-invocation limit reached]' });
     this.pending.push({ ...base, message: reportLine(rec) });
-    // Batch writes: one transaction per tick instead of one per line.
-    this.flushTimer ??= setTimeout(() => this.flush(), 0);
+    // Batch writes: one transaction per 20 ms instead of one per invocation (queries flush first).
+    this.flushTimer ??= setTimeout(() => this.flush(), 20);
   }
 
   flush(): void {
@@ -62,8 +62,8 @@ export class LogStore implements InvocationLog {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    const insert = this.db.prepare('INSERT INTO logs (function_name, version, request_id, ts, message) VALUES (?, ?, ?, ?, ?)');
-    const trim = this.db.prepare(
+    const insert = stmt(this.db, 'INSERT INTO logs (function_name, version, request_id, ts, message) VALUES (?, ?, ?, ?, ?)');
+    const trim = stmt(this.db, 
       'DELETE FROM logs WHERE function_name = ? AND id <= (SELECT id FROM logs WHERE function_name = ? ORDER BY id DESC LIMIT 1 OFFSET ?)',
     );
     this.db.transaction(() => {
@@ -92,14 +92,14 @@ export class LogStore implements InvocationLog {
   /** The newest line id of a function (0 if none): where a new log subscription starts. */
   lastId(fn: string): number {
     this.flush();
-    const r = this.db.prepare('SELECT MAX(id) id FROM logs WHERE function_name = ?').get(fn) as { id: number | null };
+    const r = stmt(this.db, 'SELECT MAX(id) id FROM logs WHERE function_name = ?').get(fn) as { id: number | null };
     return r.id ?? 0;
   }
 
   /** Lines of one invocation, for X-Amz-Log-Type: Tail and the console. */
   forRequest(requestId: string): LogEvent[] {
     this.flush();
-    return (this.db.prepare('SELECT * FROM logs WHERE request_id = ? ORDER BY id').all(requestId) as Record<string, unknown>[]).map(eventOf);
+    return (stmt(this.db, 'SELECT * FROM logs WHERE request_id = ? ORDER BY id').all(requestId) as Record<string, unknown>[]).map(eventOf);
   }
 }
 

@@ -1,7 +1,7 @@
 // Per-function asynchronous invocation settings (Lambda's FunctionEventInvokeConfig) and the
 // durable dead-letter list every exhausted or expired event ends in.
 
-import type { DB } from './db.js';
+import { stmt, type DB } from './db.js';
 import { invalid, notFound } from './errors.js';
 
 export interface EventInvokeConfig {
@@ -48,7 +48,7 @@ export class AsyncConfigs {
   constructor(private readonly db: DB) {}
 
   get(fn: string, qualifier = '$LATEST'): EventInvokeConfig | undefined {
-    const r = this.db.prepare('SELECT * FROM event_invoke_configs WHERE function_name = ? AND qualifier = ?').get(fn, qualifier) as Row | undefined;
+    const r = stmt(this.db, 'SELECT * FROM event_invoke_configs WHERE function_name = ? AND qualifier = ?').get(fn, qualifier) as Row | undefined;
     return r ? configOf(r) : undefined;
   }
 
@@ -61,7 +61,7 @@ export class AsyncConfigs {
   }
 
   list(fn: string): EventInvokeConfig[] {
-    return (this.db.prepare('SELECT * FROM event_invoke_configs WHERE function_name = ? ORDER BY qualifier').all(fn) as Row[]).map(configOf);
+    return (stmt(this.db, 'SELECT * FROM event_invoke_configs WHERE function_name = ? ORDER BY qualifier').all(fn) as Row[]).map(configOf);
   }
 
   /** Put (replace) or update (merge into the existing) a config. */
@@ -95,7 +95,7 @@ export class AsyncConfigs {
   }
 
   delete(fn: string, qualifier: string): void {
-    const r = this.db.prepare('DELETE FROM event_invoke_configs WHERE function_name = ? AND qualifier = ?').run(fn, qualifier);
+    const r = stmt(this.db, 'DELETE FROM event_invoke_configs WHERE function_name = ? AND qualifier = ?').run(fn, qualifier);
     if (r.changes === 0) throw notFound(`The function ${fn} doesn't have an EventInvokeConfig`);
   }
 
@@ -112,7 +112,7 @@ export class AsyncConfigs {
 
   deadLetters(fn: string, after = 0, limit = 100): DeadLetter[] {
     return (
-      this.db.prepare('SELECT * FROM dead_letters WHERE function_name = ? AND id > ? ORDER BY id LIMIT ?').all(fn, after, Math.min(limit, 1000)) as Row[]
+      stmt(this.db, 'SELECT * FROM dead_letters WHERE function_name = ? AND id > ? ORDER BY id LIMIT ?').all(fn, after, Math.min(limit, 1000)) as Row[]
     ).map((r) => ({
       id: r.id as number,
       eventId: r.event_id as string,

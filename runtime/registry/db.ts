@@ -6,6 +6,18 @@ import { MIGRATIONS } from './migrations.js';
 
 export type DB = Database.Database;
 
+const statements = new WeakMap<DB, Map<string, Database.Statement>>();
+
+/** A prepared statement, compiled once per connection: preparing on every call cost more
+ *  host CPU under load than running the queries. */
+export function stmt(db: DB, sql: string): Database.Statement {
+  let m = statements.get(db);
+  if (!m) statements.set(db, (m = new Map()));
+  let st = m.get(sql);
+  if (!st) m.set(sql, (st = db.prepare(sql)));
+  return st;
+}
+
 /**
  * `synchronous`: FULL for the registry (a committed deploy survives power loss); telemetry
  * (logs, metrics) opens a second connection with NORMAL — in WAL mode that skips the fsync per

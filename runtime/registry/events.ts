@@ -5,7 +5,7 @@
 // never run again.
 
 import { randomUUID } from 'node:crypto';
-import type { DB } from './db.js';
+import { stmt, type DB } from './db.js';
 
 export interface QueuedEvent {
   id: string;
@@ -44,7 +44,7 @@ export class EventQueue {
 
   /** Events queued by one source (tests, the console). */
   bySource(source: string): (QueuedEvent & { status: string })[] {
-    return (this.db.prepare('SELECT * FROM events WHERE source = ? ORDER BY created_at').all(source) as Row[]).map((r) => ({ ...eventOf(r), status: r.status as string }));
+    return (stmt(this.db, 'SELECT * FROM events WHERE source = ? ORDER BY created_at').all(source) as Row[]).map((r) => ({ ...eventOf(r), status: r.status as string }));
   }
 
   /** Run fn in one transaction with the queue's writes (exactly-once bookkeeping). */
@@ -54,7 +54,7 @@ export class EventQueue {
 
   /** Queue again whatever a previous process left running (it died mid-invocation). */
   recover(): number {
-    return this.db.prepare(`UPDATE events SET status = 'queued', updated_at = ? WHERE status = 'running'`).run(Date.now()).changes;
+    return stmt(this.db, `UPDATE events SET status = 'queued', updated_at = ? WHERE status = 'running'`).run(Date.now()).changes;
   }
 
   /** Claim up to `limit` due events, oldest first, skipping functions in `skip`. */
@@ -64,7 +64,7 @@ export class EventQueue {
         .prepare(`SELECT * FROM events WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at LIMIT ?`)
         .all(at, limit * 4) as Row[];
       const picked = rows.map(eventOf).filter((e) => !skip(e.functionName)).slice(0, limit);
-      const mark = this.db.prepare(`UPDATE events SET status = 'running', attempts = attempts + 1, updated_at = ? WHERE id = ?`);
+      const mark = stmt(this.db, `UPDATE events SET status = 'running', attempts = attempts + 1, updated_at = ? WHERE id = ?`);
       for (const e of picked) {
         mark.run(at, e.id);
         e.attempts++;
@@ -74,36 +74,36 @@ export class EventQueue {
   }
 
   complete(id: string, result: Uint8Array): void {
-    this.db.prepare(`UPDATE events SET status = 'done', result = ?, last_error = NULL, updated_at = ? WHERE id = ?`).run(Buffer.from(result), Date.now(), id);
+    stmt(this.db, `UPDATE events SET status = 'done', result = ?, last_error = NULL, updated_at = ? WHERE id = ?`).run(Buffer.from(result), Date.now(), id);
   }
 
   retryLater(id: string, error: string, at: number): void {
-    this.db.prepare(`UPDATE events SET status = 'queued', next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?`).run(at, error, Date.now(), id);
+    stmt(this.db, `UPDATE events SET status = 'queued', next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?`).run(at, error, Date.now(), id);
   }
 
   fail(id: string, error: string): void {
-    this.db.prepare(`UPDATE events SET status = 'failed', last_error = ?, updated_at = ? WHERE id = ?`).run(error, Date.now(), id);
+    stmt(this.db, `UPDATE events SET status = 'failed', last_error = ?, updated_at = ? WHERE id = ?`).run(error, Date.now(), id);
   }
 
   /** Put a claimed event back without counting the attempt (e.g. throttled by concurrency). */
   release(id: string, at: number): void {
-    this.db.prepare(`UPDATE events SET status = 'queued', attempts = attempts - 1, next_attempt_at = ?, updated_at = ? WHERE id = ?`).run(at, Date.now(), id);
+    stmt(this.db, `UPDATE events SET status = 'queued', attempts = attempts - 1, next_attempt_at = ?, updated_at = ? WHERE id = ?`).run(at, Date.now(), id);
   }
 
   get(id: string): (QueuedEvent & { status: string; lastError: string | null; result: Uint8Array | null }) | undefined {
-    const r = this.db.prepare('SELECT * FROM events WHERE id = ?').get(id) as Row | undefined;
+    const r = stmt(this.db, 'SELECT * FROM events WHERE id = ?').get(id) as Row | undefined;
     if (!r) return undefined;
     return { ...eventOf(r), status: r.status as string, lastError: (r.last_error as string | null) ?? null, result: r.result ? new Uint8Array(r.result as Buffer) : null };
   }
 
   counts(): Record<string, number> {
-    const rows = this.db.prepare('SELECT status, COUNT(*) n FROM events GROUP BY status').all() as Row[];
+    const rows = stmt(this.db, 'SELECT status, COUNT(*) n FROM events GROUP BY status').all() as Row[];
     return Object.fromEntries(rows.map((r) => [r.status as string, r.n as number]));
   }
 
   /** Earliest time something queued becomes due (for the dispatcher's sleep). */
   nextDue(): number | undefined {
-    const r = this.db.prepare(`SELECT MIN(next_attempt_at) t FROM events WHERE status = 'queued'`).get() as Row;
+    const r = stmt(this.db, `SELECT MIN(next_attempt_at) t FROM events WHERE status = 'queued'`).get() as Row;
     return (r.t as number | null) ?? undefined;
   }
 }

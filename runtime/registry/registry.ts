@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { FunctionSpec } from '../engine/types.js';
 import { BOUNDS, DEFAULTS } from '../functions/defaults.js';
 import type { FunctionSource } from '../functions/manifest.js';
-import type { DB } from './db.js';
+import { stmt, type DB } from './db.js';
 import { conflict, invalid, notFound, preconditionFailed } from './errors.js';
 import type { AliasConfig, CodeRef, ConfigInput, FunctionConfig, FunctionRecord } from './types.js';
 
@@ -96,12 +96,39 @@ function resolveConfig(input: ConfigInput, base: Omit<FunctionConfig, 'name' | '
 }
 
 export class Registry implements FunctionSource {
+  /** Reads on the invocation path (config, alias), cached until the next write: every request
+   *  resolves its function, and the registry changes rarely. One host owns the database. */
+  private memo = new Map<string, FunctionRecord | AliasConfig>();
+
   constructor(readonly db: DB) {}
+
+  /** Every change goes through here: one transaction, and the read cache forgets everything. */
+  private write<T>(fn: () => T): T {
+    this.writing++;
+    try {
+      return this.db.transaction(fn)();
+    } finally {
+      this.writing--;
+      this.memo.clear();
+    }
+  }
+
+  /** Inside a write, reads must see the transaction's own changes: no caching there. */
+  private writing = 0;
+
+  private cached<T extends FunctionRecord | AliasConfig>(key: string, load: () => T): T {
+    if (this.writing > 0) return load();
+    const hit = this.memo.get(key);
+    if (hit) return hit as T;
+    const v = load();
+    this.memo.set(key, v);
+    return v;
+  }
 
   // ---- functions ----
 
   private row(name: string): Row | undefined {
-    return this.db.prepare('SELECT * FROM functions WHERE name = ?').get(name) as Row | undefined;
+    return stmt(this.db, 'SELECT * FROM functions WHERE name = ?').get(name) as Row | undefined;
   }
 
   private must(name: string): Row {
@@ -132,7 +159,7 @@ export class Registry implements FunctionSource {
       prewarm: DEFAULTS.prewarm,
     });
     const t = now();
-    return this.db.transaction(() => {
+    return this.write(() => {
       if (this.row(name)) throw conflict(`Function already exist: ${name}`);
       this.db
         .prepare(
@@ -143,7 +170,7 @@ export class Registry implements FunctionSource {
         .run(name, cfg.runtime, cfg.handler, cfg.role, cfg.description, cfg.memoryMB, cfg.timeoutMs, JSON.stringify(cfg.env), cfg.fuel,
           cfg.reuse ? 1 : 0, cfg.prewarm, code.artifactDir, code.sha256, code.size, code.shape, rev(), t, t);
       return configOf(this.must(name));
-    })();
+    });
   }
 
   get(name: string): FunctionSpec | undefined {
@@ -156,7 +183,7 @@ export class Registry implements FunctionSource {
   }
 
   listConfigs(): FunctionRecord[] {
-    return (this.db.prepare('SELECT * FROM functions ORDER BY name').all() as Row[]).map((r) => configOf(r));
+    return (stmt(this.db, 'SELECT * FROM functions ORDER BY name').all() as Row[]).map((r) => configOf(r));
   }
 
   exists(name: string): boolean {
@@ -165,6 +192,10 @@ export class Registry implements FunctionSource {
 
   /** $LATEST, a version number, or an alias (resolved to its primary version). */
   config(name: string, qualifier?: string): FunctionRecord {
+    return this.cached(`c\0${name}\0${qualifier ?? ''}`, () => this.loadConfig(name, qualifier));
+  }
+
+  private loadConfig(name: string, qualifier?: string): FunctionRecord {
     const row = this.must(name);
     if (!qualifier || qualifier === '$LATEST') return configOf(row);
     if (/^[0-9]+$/.test(qualifier)) return this.versionConfig(row, qualifier);
@@ -173,25 +204,25 @@ export class Registry implements FunctionSource {
 
   private versionConfig(row: Row, version: string): FunctionRecord {
     if (version === '$LATEST') return configOf(row);
-    const v = this.db.prepare('SELECT * FROM versions WHERE function_name = ? AND version = ?').get(row.name, Number(version)) as Row | undefined;
+    const v = stmt(this.db, 'SELECT * FROM versions WHERE function_name = ? AND version = ?').get(row.name, Number(version)) as Row | undefined;
     if (!v) throw notFound(`Function not found: ${row.name}:${version}`);
     const frozen = JSON.parse(v.config_json as string) as FunctionConfig;
     return { ...frozen, version: String(v.version), revisionId: v.revision_id as string, reservedConcurrency: configOf(row).reservedConcurrency };
   }
 
   updateCode(name: string, code: CodeRef, revisionId?: string): FunctionRecord {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const row = this.must(name);
       this.checkRevision(row, revisionId);
       this.db
         .prepare('UPDATE functions SET artifact_dir = ?, code_sha256 = ?, code_size = ?, shape = ?, revision_id = ?, updated_at = ? WHERE name = ?')
         .run(code.artifactDir, code.sha256, code.size, code.shape, rev(), now(), name);
       return configOf(this.must(name));
-    })();
+    });
   }
 
   updateConfig(name: string, input: ConfigInput, revisionId?: string): FunctionRecord {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const row = this.must(name);
       this.checkRevision(row, revisionId);
       const cfg = resolveConfig(input, configOf(row));
@@ -203,29 +234,29 @@ export class Registry implements FunctionSource {
         .run(cfg.runtime, cfg.handler, cfg.role, cfg.description, cfg.memoryMB, cfg.timeoutMs, JSON.stringify(cfg.env), cfg.fuel,
           cfg.reuse ? 1 : 0, cfg.prewarm, rev(), now(), name);
       return configOf(this.must(name));
-    })();
+    });
   }
 
   delete(name: string, qualifier?: string): void {
-    this.db.transaction(() => {
+    this.write(() => {
       this.must(name);
       if (!qualifier || qualifier === '$LATEST') {
         if (qualifier === '$LATEST') throw invalid('$LATEST version cannot be deleted without deleting the function');
-        this.db.prepare('DELETE FROM functions WHERE name = ?').run(name);
+        stmt(this.db, 'DELETE FROM functions WHERE name = ?').run(name);
         return;
       }
       if (!/^[0-9]+$/.test(qualifier)) throw invalid('Deletion of aliases is not supported through DeleteFunction: use DeleteAlias');
-      const used = this.db.prepare('SELECT name FROM aliases WHERE function_name = ? AND (function_version = ? OR routing_json LIKE ?)').get(name, qualifier, `%"${qualifier}"%`) as Row | undefined;
+      const used = stmt(this.db, 'SELECT name FROM aliases WHERE function_name = ? AND (function_version = ? OR routing_json LIKE ?)').get(name, qualifier, `%"${qualifier}"%`) as Row | undefined;
       if (used) throw conflict(`Unable to delete version because the following alias(es) refer to it: ${used.name}`);
-      const r = this.db.prepare('DELETE FROM versions WHERE function_name = ? AND version = ?').run(name, Number(qualifier));
+      const r = stmt(this.db, 'DELETE FROM versions WHERE function_name = ? AND version = ?').run(name, Number(qualifier));
       if (r.changes === 0) throw notFound(`Function not found: ${name}:${qualifier}`);
-    })();
+    });
   }
 
   // ---- versions ----
 
   publish(name: string, description?: string, codeSha256?: string, revisionId?: string): FunctionRecord {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const row = this.must(name);
       this.checkRevision(row, revisionId);
       const latest = configOf(row);
@@ -235,24 +266,24 @@ export class Registry implements FunctionSource {
       const { reservedConcurrency: _rc, revisionId: _r, version: _v, ...frozen } = latest;
       const json = JSON.stringify(frozen);
       // Like Lambda: nothing changed since the last version -> that version, not a new one.
-      const last = this.db.prepare('SELECT * FROM versions WHERE function_name = ? ORDER BY version DESC LIMIT 1').get(name) as Row | undefined;
+      const last = stmt(this.db, 'SELECT * FROM versions WHERE function_name = ? ORDER BY version DESC LIMIT 1').get(name) as Row | undefined;
       if (last && last.config_json === json) return this.versionConfig(row, String(last.version));
       const next = ((last?.version as number | undefined) ?? 0) + 1;
       this.db
         .prepare('INSERT INTO versions (function_name, version, description, config_json, code_sha256, revision_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(name, next, description ?? '', json, latest.codeSha256, rev(), now());
       return { ...this.versionConfig(row, String(next)), description: description ?? latest.description };
-    })();
+    });
   }
 
   versions(name: string): FunctionRecord[] {
     const row = this.must(name);
-    const rows = this.db.prepare('SELECT version FROM versions WHERE function_name = ? ORDER BY version').all(name) as Row[];
+    const rows = stmt(this.db, 'SELECT version FROM versions WHERE function_name = ? ORDER BY version').all(name) as Row[];
     return [configOf(row), ...rows.map((r) => this.versionConfig(row, String(r.version)))];
   }
 
   versionDescription(name: string, version: string): string | undefined {
-    const r = this.db.prepare('SELECT description FROM versions WHERE function_name = ? AND version = ?').get(name, Number(version)) as Row | undefined;
+    const r = stmt(this.db, 'SELECT description FROM versions WHERE function_name = ? AND version = ?').get(name, Number(version)) as Row | undefined;
     return r?.description as string | undefined;
   }
 
@@ -274,31 +305,35 @@ export class Registry implements FunctionSource {
 
   createAlias(name: string, alias: string, version: string, description = '', weights: Record<string, number> = {}): AliasConfig {
     if (!ALIAS_NAME.test(alias)) throw invalid(`invalid alias name ${JSON.stringify(alias)}`);
-    return this.db.transaction(() => {
+    return this.write(() => {
       this.checkAliasTarget(name, version, weights);
-      const exists = this.db.prepare('SELECT 1 FROM aliases WHERE function_name = ? AND name = ?').get(name, alias);
+      const exists = stmt(this.db, 'SELECT 1 FROM aliases WHERE function_name = ? AND name = ?').get(name, alias);
       if (exists) throw conflict(`Alias already exists: ${alias}`);
       this.db
         .prepare('INSERT INTO aliases (function_name, name, function_version, description, routing_json, revision_id) VALUES (?, ?, ?, ?, ?, ?)')
         .run(name, alias, version, description, JSON.stringify(weights), rev());
       return this.alias(name, alias);
-    })();
+    });
   }
 
   alias(name: string, alias: string): AliasConfig {
+    return this.cached(`a\0${name}\0${alias}`, () => this.loadAlias(name, alias));
+  }
+
+  private loadAlias(name: string, alias: string): AliasConfig {
     this.must(name);
-    const r = this.db.prepare('SELECT * FROM aliases WHERE function_name = ? AND name = ?').get(name, alias) as Row | undefined;
+    const r = stmt(this.db, 'SELECT * FROM aliases WHERE function_name = ? AND name = ?').get(name, alias) as Row | undefined;
     if (!r) throw notFound(`Alias not found: ${name}:${alias}`);
     return aliasOf(r);
   }
 
   aliases(name: string): AliasConfig[] {
     this.must(name);
-    return (this.db.prepare('SELECT * FROM aliases WHERE function_name = ? ORDER BY name').all(name) as Row[]).map(aliasOf);
+    return (stmt(this.db, 'SELECT * FROM aliases WHERE function_name = ? ORDER BY name').all(name) as Row[]).map(aliasOf);
   }
 
   updateAlias(name: string, alias: string, patch: { version?: string; description?: string; weights?: Record<string, number> }, revisionId?: string): AliasConfig {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const cur = this.alias(name, alias);
       if (revisionId !== undefined && revisionId !== cur.revisionId) throw preconditionFailed('The Revision Id provided does not match the latest Revision Id');
       const version = patch.version ?? cur.functionVersion;
@@ -308,12 +343,12 @@ export class Registry implements FunctionSource {
         .prepare('UPDATE aliases SET function_version = ?, description = ?, routing_json = ?, revision_id = ? WHERE function_name = ? AND name = ?')
         .run(version, patch.description ?? cur.description, JSON.stringify(weights), rev(), name, alias);
       return this.alias(name, alias);
-    })();
+    });
   }
 
   deleteAlias(name: string, alias: string): void {
     this.must(name);
-    const r = this.db.prepare('DELETE FROM aliases WHERE function_name = ? AND name = ?').run(name, alias);
+    const r = this.write(() => stmt(this.db, 'DELETE FROM aliases WHERE function_name = ? AND name = ?').run(name, alias));
     if (r.changes === 0) throw notFound(`Alias not found: ${name}:${alias}`);
   }
 
@@ -322,7 +357,7 @@ export class Registry implements FunctionSource {
   setReservedConcurrency(name: string, value: number | null): void {
     if (value !== null) checkRange('ReservedConcurrentExecutions', value, [0, 1000]);
     this.must(name);
-    this.db.prepare('UPDATE functions SET reserved_concurrency = ? WHERE name = ?').run(value, name);
+    this.write(() => stmt(this.db, 'UPDATE functions SET reserved_concurrency = ? WHERE name = ?').run(value, name));
   }
 
   // ---- resolution for invocations ----

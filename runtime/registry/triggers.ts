@@ -5,7 +5,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { ExpressionError, parseSchedule } from '../scheduler/expression.js';
-import type { DB } from './db.js';
+import { stmt, type DB } from './db.js';
 import { invalid, notFound } from './errors.js';
 
 export interface Trigger {
@@ -93,34 +93,34 @@ export class Triggers {
   }
 
   get(id: string): Trigger {
-    const r = this.db.prepare('SELECT * FROM triggers WHERE id = ?').get(id) as Row | undefined;
+    const r = stmt(this.db, 'SELECT * FROM triggers WHERE id = ?').get(id) as Row | undefined;
     if (!r) throw notFound(`Trigger not found: ${id}`);
     return triggerOf(r);
   }
 
   list(fn?: string): Trigger[] {
     const rows = fn
-      ? this.db.prepare('SELECT * FROM triggers WHERE function_name = ? ORDER BY created_at').all(fn)
-      : this.db.prepare('SELECT * FROM triggers ORDER BY created_at').all();
+      ? stmt(this.db, 'SELECT * FROM triggers WHERE function_name = ? ORDER BY created_at').all(fn)
+      : stmt(this.db, 'SELECT * FROM triggers ORDER BY created_at').all();
     return (rows as Row[]).map(triggerOf);
   }
 
   enabled(kind: Trigger['kind']): Trigger[] {
-    return (this.db.prepare('SELECT * FROM triggers WHERE kind = ? AND enabled = 1').all(kind) as Row[]).map(triggerOf);
+    return (stmt(this.db, 'SELECT * FROM triggers WHERE kind = ? AND enabled = 1').all(kind) as Row[]).map(triggerOf);
   }
 
   setEnabled(id: string, enabled: boolean): Trigger {
     this.get(id);
-    this.db.prepare('UPDATE triggers SET enabled = ? WHERE id = ?').run(enabled ? 1 : 0, id);
+    stmt(this.db, 'UPDATE triggers SET enabled = ? WHERE id = ?').run(enabled ? 1 : 0, id);
     return this.get(id);
   }
 
   delete(id: string): void {
-    if (this.db.prepare('DELETE FROM triggers WHERE id = ?').run(id).changes === 0) throw notFound(`Trigger not found: ${id}`);
+    if (stmt(this.db, 'DELETE FROM triggers WHERE id = ?').run(id).changes === 0) throw notFound(`Trigger not found: ${id}`);
   }
 
   /** Move the cursor from `from` to `to`; false if someone else moved it first. */
   advance(id: string, from: number, to: number): boolean {
-    return this.db.prepare('UPDATE triggers SET cursor = ? WHERE id = ? AND cursor = ?').run(to, id, from).changes === 1;
+    return stmt(this.db, 'UPDATE triggers SET cursor = ? WHERE id = ? AND cursor = ?').run(to, id, from).changes === 1;
   }
 }
