@@ -11,12 +11,11 @@
 // Only the function's files (copied into the work dir) and the helper are on the Python path:
 // third-party packages must be vendored into the function's directory (pure Python only).
 
-import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join } from 'node:path';
 import { BuildError, run, type Tool } from '../toolchain.js';
 import { HTTP_WORLD, httpWitDir } from '../wit.js';
+import { asset, copySources } from './assets.js';
 import type { Frontend } from './frontend.js';
 
 export const componentizePy: Tool = {
@@ -24,14 +23,6 @@ export const componentizePy: Tool = {
   install: 'python3 -m pip install componentize-py==0.25.1',
 };
 
-/** A helper file shipped next to this module (sources), also found when running from dist/. */
-function asset(rel: string): string {
-  for (const base of ['./', '../../../compiler/languages/']) {
-    const p = fileURLToPath(new URL(base + rel, import.meta.url));
-    if (existsSync(p)) return p;
-  }
-  throw new BuildError(`Wisp installation incomplete: compiler/languages/${rel} is missing`);
-}
 
 const ENTRY_CANDIDATES = ['app.py', 'main.py'];
 const MODULE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -72,10 +63,7 @@ export const python: Frontend = {
     const mod = entryModule(files, srcDir);
     // The function's files only: componentize-py bundles whole directories of the Python path.
     const appDir = join(workDir, 'app');
-    for (const f of files) {
-      await mkdir(dirname(join(appDir, f)), { recursive: true });
-      await copyFile(join(srcDir, f), join(appDir, f));
-    }
+    await copySources(srcDir, files, appDir);
     const libDir = join(workDir, 'wisp');
     await mkdir(libDir, { recursive: true });
     await copyFile(asset('python/wisp_http.py'), join(libDir, 'wisp_http.py'));

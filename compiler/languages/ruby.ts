@@ -17,12 +17,13 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { BuildError, run, type Tool } from '../toolchain.js';
 import { commandComponent } from './c.js';
+import { asset, copySources } from './assets.js';
 import type { Frontend } from './frontend.js';
 import { uleb128 } from '../leb128.js';
 
@@ -34,14 +35,6 @@ const ENTRY_CANDIDATES = ['app.rb', 'main.rb'];
 
 const require = createRequire(import.meta.url);
 
-/** A helper file shipped next to this module (sources), also found when running from dist/. */
-function asset(rel: string): string {
-  for (const base of ['./', '../../../compiler/languages/']) {
-    const p = fileURLToPath(new URL(base + rel, import.meta.url));
-    if (existsSync(p)) return p;
-  }
-  throw new BuildError(`Wisp installation incomplete: compiler/languages/${rel} is missing`);
-}
 
 /** The package's root directory (its exports map hides package.json: resolve the wasm file). */
 function packageRoot(pkg: string, file: string, install: string): string {
@@ -167,10 +160,7 @@ export const ruby: Frontend = {
     const base = await baseModule(cacheDir);
 
     const appDir = join(workDir, 'app');
-    for (const f of files) {
-      await mkdir(dirname(join(appDir, f)), { recursive: true });
-      await copyFile(join(srcDir, f), join(appDir, f));
-    }
+    await copySources(srcDir, files, appDir);
     const libDir = join(workDir, 'wisp');
     await mkdir(libDir, { recursive: true });
     await writeFile(join(libDir, 'boot.rb'), (await readFile(asset('ruby/boot.rb'), 'utf8')).replaceAll('{{entry}}', entry));
