@@ -3,7 +3,6 @@
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { componentNew, preview1AdapterCommandPath } from '@bytecodealliance/jco';
 import { run } from '../toolchain.js';
 import type { Frontend } from './frontend.js';
 
@@ -22,6 +21,8 @@ export const c: Frontend = {
 
 /** Wrap a preview1 command module into a component (the wasi:cli/run shape). */
 export async function commandComponent(core: Uint8Array): Promise<Uint8Array> {
+  // jco loads on first use: a host seeding cached artifacts never needs it (~0.5 s to import).
+  const { componentNew, preview1AdapterCommandPath } = await import('@bytecodealliance/jco');
   const adapter = await readFile(preview1AdapterCommandPath());
   return componentNew(core, [['wasi_snapshot_preview1', adapter]]);
 }

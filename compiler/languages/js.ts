@@ -3,7 +3,6 @@
 // on Spin or wasmtime serve.
 
 import { join } from 'node:path';
-import { componentize } from '@bytecodealliance/componentize-js';
 import { BuildError } from '../toolchain.js';
 import { HTTP_WORLD, httpWitDir } from '../wit.js';
 import type { Frontend } from './frontend.js';
@@ -13,6 +12,8 @@ export function entryOf(files: string[], candidates: string[]): string | undefin
 }
 
 export async function componentizeJs(entryPath: string, cacheDir: string): Promise<Uint8Array> {
+  // Loaded on first use, like every toolchain: importing the compiler must stay cheap.
+  const { componentize } = await import('@bytecodealliance/componentize-js');
   try {
     const { component } = await componentize({
       sourcePath: entryPath,
