@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -241,8 +242,10 @@ describe('module structure', () => {
     });
   });
 
-  const big = '/tmp/np/out-js/hello.core.wasm';
-  it.skipIf(!existsSync(big))('instruments the 12 MB StarlingMonkey core module into a valid module', () => {
+  // The StarlingMonkey engine core module componentize-js ships (a dependency, always installed).
+  const big = fileURLToPath(new URL('../../node_modules/@bytecodealliance/componentize-js/lib/starlingmonkey_embedding.wasm', import.meta.url));
+  it('instruments the 12 MB StarlingMonkey core module into a valid module', () => {
+    expect(existsSync(big)).toBe(true);
     const src = new Uint8Array(readFileSync(big)) as Uint8Array<ArrayBuffer>;
     const r = instrumentFuel(src); // validates with binaryen
     const mod = new WebAssembly.Module(r.wasm);
