@@ -6,7 +6,6 @@ import { FuelExhausted, MemoryLimitExceeded, type InstanceLimits } from './limit
 import type { InvokeError } from './types.js';
 
 export const errors = {
-  notFound: (name: string): InvokeError => ({ status: 404, code: 'FunctionNotFound', message: `no function named '${name}'` }),
   payloadTooLarge: (limit: number): InvokeError => ({
     status: 413,
     code: 'PayloadTooLarge',

@@ -2,7 +2,7 @@
 // or a new one over compiled modules), runs it, and classifies what went wrong. One executor
 // lives in each worker thread; the main thread can host one too (inline mode).
 
-import { classifyGuestError, errors } from './errors.js';
+import { classifyGuestError } from './errors.js';
 import { FuelExhausted } from './limits.js';
 import { createInstance, type GuestInstance, type IoLimits } from './instance.js';
 import type { LoadedArtifact } from './loader.js';
@@ -197,4 +197,3 @@ function collectLogs(inst: GuestInstance, shape: string, result: InvokeResult): 
   }
 }
 
-export { errors };

@@ -6,8 +6,6 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { FunctionSpec } from '../engine/types.js';
-import type { Resolution, Resolver } from '../invoke/invoker.js';
-import { notFound } from '../registry/errors.js';
 import { BOUNDS, DEFAULTS } from './defaults.js';
 
 export interface FunctionSource {
@@ -55,7 +53,7 @@ export function validateEntry(entry: ManifestEntry): void {
   }
 }
 
-export class ManifestFunctions implements FunctionSource, Resolver {
+export class ManifestFunctions implements FunctionSource {
   private constructor(private readonly specs: Map<string, FunctionSpec>) {}
 
   static async load(dir: string, opts: { cacheDir: string; onProgress?: (l: string) => void }): Promise<ManifestFunctions> {
@@ -96,12 +94,6 @@ export class ManifestFunctions implements FunctionSource, Resolver {
     return this.specs.get(name);
   }
 
-  /** A manifest has only $LATEST and no reserved concurrency. */
-  resolve(name: string, qualifier?: string): Resolution {
-    const spec = this.specs.get(name);
-    if (!spec || (qualifier !== undefined && qualifier !== '$LATEST')) throw notFound(`Function not found: ${name}${qualifier ? `:${qualifier}` : ''}`);
-    return { spec, reserved: null };
-  }
   list(): FunctionSpec[] {
     return [...this.specs.values()];
   }

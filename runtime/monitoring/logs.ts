@@ -95,12 +95,6 @@ export class LogStore implements InvocationLog {
     const r = stmt(this.db, 'SELECT MAX(id) id FROM logs WHERE function_name = ?').get(fn) as { id: number | null };
     return r.id ?? 0;
   }
-
-  /** Lines of one invocation, for X-Amz-Log-Type: Tail and the console. */
-  forRequest(requestId: string): LogEvent[] {
-    this.flush();
-    return (stmt(this.db, 'SELECT * FROM logs WHERE request_id = ? ORDER BY id').all(requestId) as Record<string, unknown>[]).map(eventOf);
-  }
 }
 
 /** Send each record to several logs (the store and the host's stdout). */
