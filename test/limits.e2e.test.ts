@@ -3,6 +3,7 @@
 // request succeeds; afterwards the host is back to its baseline (workers, memory).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHost, type TestHost } from './helpers/host.js';
+import { until } from './helpers/until.js';
 
 let host: TestHost;
 
@@ -12,14 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await host?.close();
 });
-
-async function waitFor(cond: () => boolean, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface ErrorBody {
   error: { code: string; message: string; requestId: string };
@@ -74,7 +67,7 @@ describe('adversarial functions under concurrent healthy traffic', () => {
   }
 
   async function settle(workers: number) {
-    await waitFor(() => host.engine.stats().workers === workers, 10_000);
+    await until(() => host.engine.stats().workers === workers, 10_000, 'workers back to baseline');
     await new Promise((r) => setTimeout(r, 200));
     (globalThis as { gc?: () => void }).gc?.();
     return process.memoryUsage().rss;

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aws, awsEnv, python, zipOf } from '../helpers/aws.js';
 import { startTestHost, type TestHost } from '../helpers/host.js';
 import { ROOT } from '../helpers/paths.js';
+import { until } from '../helpers/until.js';
 
 let host: TestHost;
 let dir: string;
@@ -22,16 +23,6 @@ async function zipFile(name: string, files: Record<string, string | Uint8Array>)
   const p = join(dir, name);
   await writeFile(p, zipOf(files));
   return `fileb://${p}`;
-}
-
-async function until<T>(f: () => T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 beforeAll(async () => {

@@ -9,6 +9,7 @@ import { WispClient } from '../../cli/client.js';
 import { zipOf } from '../helpers/aws.js';
 import { startChildHost, type ChildHost } from '../helpers/child-host.js';
 import { ROOT } from '../helpers/paths.js';
+import { until } from '../helpers/until.js';
 
 const ECHO = 'test/fixtures/echo-c/main.c';
 const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64');
@@ -34,14 +35,6 @@ function events(dataDir: string): { status: string; attempts: number; payload: s
     );
   } finally {
     db.close();
-  }
-}
-
-async function until(cond: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -75,7 +68,7 @@ describe('restart after SIGKILL', () => {
     expect(events(dataDir).filter((e) => e.status === 'queued')).toHaveLength(5);
 
     await api.raw('DELETE', '/2017-10-31/functions/p-echo/concurrency');
-    await until(() => events(dataDir).every((e) => e.status === 'done'));
+    await until(() => events(dataDir).every((e) => e.status === 'done'), 30_000, 'every event done');
     const done = events(dataDir);
     expect(done.map((e) => JSON.parse(e.payload).n)).toEqual([0, 1, 2, 3, 4]);
     expect(done.every((e) => e.attempts === 1)).toBe(true);

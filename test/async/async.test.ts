@@ -4,19 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WispClient } from '../../cli/client.js';
 import { aws } from '../helpers/aws.js';
 import { startTestHost, type TestHost } from '../helpers/host.js';
+import { until } from '../helpers/until.js';
 
 let host: TestHost;
 let api: WispClient;
-
-async function until<T>(f: () => T | undefined | false, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const event = (name: string, payload: unknown) =>
   api.raw('POST', `/2015-03-31/functions/${name}/invocations`, JSON.stringify(payload), { 'x-amz-invocation-type': 'Event' });

@@ -11,6 +11,7 @@ import { WispClient } from '../../cli/client.js';
 import { alarmsCommand, metricsCommand } from '../../runtime/monitoring/cli.js';
 import type { MonitoringService } from '../../runtime/monitoring/index.js';
 import { startTestHost, type TestHost } from '../helpers/host.js';
+import { until } from '../helpers/until.js';
 
 let host: TestHost;
 let api: WispClient;
@@ -25,16 +26,6 @@ async function hit(path: string): Promise<Response> {
   const fn = path.split('/')[2]!.split(':')[0]!;
   if (tier) ((tiers[fn] ??= {})[tier] = (tiers[fn]?.[tier] ?? 0) + 1);
   return r;
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** The sum of a statistic over the last `minutes` (minute buckets from the DB). */
@@ -250,7 +241,7 @@ describe('alarms', () => {
     expect(created.status).toBe(201);
     expect(JSON.parse(new TextDecoder().decode(created.body))).toMatchObject({ name: 'crash-errors', state: 'INSUFFICIENT_DATA' });
     // The first evaluation settles it (no notification for a new rule found OK).
-    await until('OK', async () => ((await state('crash-errors')) === 'OK' ? true : undefined));
+    await until(async () => ((await state('crash-errors')) === 'OK' ? true : undefined), 30_000, 'OK');
 
     // Errors every 100 ms until the alarm fires.
     let firing = true;
@@ -261,13 +252,13 @@ describe('alarms', () => {
       }
     })();
     try {
-      await until('ALARM', async () => ((await state('crash-errors')) === 'ALARM' ? true : undefined));
+      await until(async () => ((await state('crash-errors')) === 'ALARM' ? true : undefined), 30_000, 'ALARM');
     } finally {
       firing = false;
       await load;
     }
-    await until('OK again', async () => ((await state('crash-errors')) === 'OK' ? true : undefined));
-    await until('two notifications', () => (received.length >= 2 ? true : undefined), 10_000);
+    await until(async () => ((await state('crash-errors')) === 'OK' ? true : undefined), 30_000, 'OK again');
+    await until(() => (received.length >= 2 ? true : undefined), 10_000, 'two notifications');
     await new Promise((r) => setTimeout(r, 500)); // nothing more arrives
 
     expect(received).toHaveLength(2);
