@@ -3,15 +3,13 @@
 import { existsSync } from 'node:fs';
 import { cp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fromRoot } from '../../runtime/package-root.js';
 
 /** Templates live in the source tree (dist/ holds only compiled code, never templates). */
 export function templatesDir(): string {
-  for (const rel of ['../../compiler/templates', '../../../compiler/templates']) {
-    const p = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(p) && !p.includes('/dist/')) return p;
-  }
-  throw new Error('templates not found: is compiler/templates present?');
+  const p = fromRoot('compiler', 'templates');
+  if (!existsSync(p)) throw new Error(`templates not found: is ${p} present?`);
+  return p;
 }
 
 export async function languages(): Promise<string[]> {

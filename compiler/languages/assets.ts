@@ -4,16 +4,14 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fromRoot } from '../../runtime/package-root.js';
 import { BuildError } from '../toolchain.js';
 
-/** A helper file under compiler/languages/, found from sources and from dist/ alike. */
+/** A helper file under compiler/languages/ (in the source tree, whatever runs the code). */
 export function asset(rel: string): string {
-  for (const base of ['./', '../../../compiler/languages/']) {
-    const p = fileURLToPath(new URL(base + rel, import.meta.url));
-    if (existsSync(p)) return p;
-  }
-  throw new BuildError(`Wisp installation incomplete: compiler/languages/${rel} is missing`);
+  const p = fromRoot('compiler', 'languages', rel);
+  if (!existsSync(p)) throw new BuildError(`Wisp installation incomplete: compiler/languages/${rel} is missing`);
+  return p;
 }
 
 /** Copy the function's own files (relative to srcDir) into dest, keeping their layout. */

@@ -4,7 +4,7 @@
 // API client: the Lambda API for functions, /wisp/v1 for logs, metrics and alarms.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fromRoot } from '../package-root.js';
 import type { Context, Hono } from 'hono';
 import type { Env } from '../http/app.js';
 
@@ -16,11 +16,10 @@ const FILES: Record<string, string> = {
   'app.css': 'text/css; charset=utf-8',
 };
 
-/** The static dir next to this module (running from sources) or in the sources (running from dist/). */
+/** The console's files stay in the source tree (dist/ and the bundles hold only code). */
 export function staticDir(): string {
-  const candidates = [new URL('./static/', import.meta.url), new URL('../../../runtime/console/static/', import.meta.url)].map((u) => fileURLToPath(u));
-  const dir = candidates.find((d) => existsSync(`${d}index.html`));
-  if (!dir) throw new Error(`wisp: console assets not found (looked in ${candidates.join(', ')})`);
+  const dir = `${fromRoot('runtime', 'console', 'static')}/`;
+  if (!existsSync(`${dir}index.html`)) throw new Error(`wisp: console assets not found in ${dir}`);
   return dir;
 }
 

@@ -3,12 +3,14 @@
 // x-wisp-start (the tier that served them).
 
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { Hono, type Context } from 'hono';
 import { errors } from '../engine/errors.js';
 import type { InvokeRequest } from '../engine/types.js';
 import type { Invoker, Resolution } from '../invoke/invoker.js';
 import { ApiError } from '../registry/errors.js';
-import { BodyTooLarge, readBody } from './body.js';
+import { BodyTooLarge } from './body.js';
+import { fromIncoming, fromRequest } from './incoming.js';
 import { errorResponse } from './errors.js';
 
 export interface AppOptions {
@@ -25,7 +27,7 @@ const DATA_PLANE_CODES: Record<string, string> = {
   TooManyRequestsException: 'TooManyRequests',
 };
 
-export type Env = { Variables: { requestId: string }; Bindings: { incoming?: { socket?: { remoteAddress?: string } } } };
+export type Env = { Variables: { requestId: string; ownHeaders?: boolean }; Bindings: { incoming?: IncomingMessage } };
 
 /** Headers the host owns: a guest cannot set them (framing is the server's job). */
 const HOST_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade', 'x-wisp-request-id', 'x-wisp-start', 'x-wisp-executed-version', 'x-wisp-fuel-used']);
@@ -38,7 +40,8 @@ export function createApp(opts: AppOptions): Hono<Env> {
     const id = randomUUID();
     c.set('requestId', id);
     await next();
-    c.res.headers.set('x-wisp-request-id', id);
+    // Function responses carry it already: reading c.res.headers would rebuild them (slow path).
+    if (!c.get('ownHeaders')) c.res.headers.set('x-wisp-request-id', id);
   });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -57,27 +60,31 @@ export function createApp(opts: AppOptions): Hono<Env> {
       if (e instanceof ApiError) return apiError(c, e);
       throw e;
     }
+    const incoming = c.env?.incoming;
+    const head = incoming ? fromIncoming(incoming) : fromRequest(c.req.raw, '');
     let body: Uint8Array;
     try {
-      body = await readBody(c.req.raw, requestBytes);
+      body = await head.body(requestBytes);
     } catch (e) {
       if (!(e instanceof BodyTooLarge)) throw e;
       const err = errors.payloadTooLarge(requestBytes);
       return errorResponse(c, err.status, err.code, err.message);
     }
-    const url = new URL(c.req.url);
+    const q = head.target.indexOf('?');
+    const pathname = q < 0 ? head.target : head.target.slice(0, q);
     const prefix = `/fn/${ref}`;
-    const rest = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : '';
+    const rest = pathname.startsWith(prefix) ? pathname.slice(prefix.length) : '';
     const req: InvokeRequest = {
       requestId,
-      method: c.req.method,
+      method: head.method,
       path: rest.startsWith('/') ? rest : `/${rest}`,
-      query: url.search.slice(1),
-      headers: [...c.req.raw.headers.entries()],
+      query: q < 0 ? '' : head.target.slice(q + 1),
+      headers: head.headers,
       body,
-      scheme: url.protocol === 'https:' ? 'https' : 'http',
-      authority: c.req.header('host') ?? url.host,
-      remoteAddr: c.env?.incoming?.socket?.remoteAddress ?? '',
+      // TLS ends in front of Wisp (it listens on plain HTTP).
+      scheme: 'http',
+      authority: head.authority,
+      remoteAddr: head.remoteAddr,
     };
     let inv;
     try {
@@ -87,17 +94,29 @@ export function createApp(opts: AppOptions): Hono<Env> {
       throw e;
     }
     const { result, status } = inv;
-    c.header('x-wisp-start', result.tier);
-    c.header('x-wisp-executed-version', inv.version);
-    if (result.fuelUsed !== undefined) c.header('x-wisp-fuel-used', String(result.fuelUsed));
-    if (result.error) return errorResponse(c, status, result.error.code, result.error.message);
+    if (result.error) {
+      c.header('x-wisp-start', result.tier);
+      c.header('x-wisp-executed-version', inv.version);
+      if (result.fuelUsed !== undefined) c.header('x-wisp-fuel-used', String(result.fuelUsed));
+      return errorResponse(c, status, result.error.code, result.error.message);
+    }
     const res = result.response!;
-    const headers = new Headers();
-    for (const [n, v] of res.headers) if (!HOST_HEADERS.has(n.toLowerCase())) headers.append(n, v);
-    c.res.headers.forEach((v, n) => headers.set(n, v));
+    // A plain header record (not Headers) keeps node-server on its direct-write path.
+    const headers: Record<string, string | string[]> = {};
+    for (const [n, v] of res.headers) {
+      const k = n.toLowerCase();
+      if (HOST_HEADERS.has(k)) continue;
+      const prev = headers[k];
+      headers[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    }
+    headers['x-wisp-request-id'] = requestId;
+    headers['x-wisp-start'] = result.tier;
+    headers['x-wisp-executed-version'] = inv.version;
+    if (result.fuelUsed !== undefined) headers['x-wisp-fuel-used'] = String(result.fuelUsed);
+    c.set('ownHeaders', true);
     // 1xx/204/304 responses cannot carry a body.
     const noBody = status < 200 || status === 204 || status === 304 || req.method === 'HEAD';
-    return new Response(noBody ? null : (res.body as Uint8Array<ArrayBuffer>), { status, headers });
+    return new Response(noBody ? null : (res.body as Uint8Array<ArrayBuffer>), { status, headers: headers as unknown as HeadersInit });
   };
   app.all('/fn/:name', invoke);
   app.all('/fn/:name/*', invoke);

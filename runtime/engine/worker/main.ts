@@ -1,15 +1,16 @@
 // Entry point of an executor worker thread. Guests run here so that the main thread can stop
 // a runaway one (Worker.terminate) without touching any other invocation.
 
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { Executor, slotOf } from '../executor.js';
 import { loadArtifact } from '../loader.js';
 import type { ArtifactPayload, FromWorker, ToWorker, WorkerInit } from './protocol.js';
 
 const port = parentPort!;
-const init = workerData as WorkerInit;
 const post = (m: FromWorker, transfer: Transferable[] = []) => port.postMessage(m, transfer as never);
-const executor = new Executor(init.io, (e) => post({ type: 'log', message: `background: ${String(e)}` }));
+// Set by the pool's first message ('init'): a worker may boot before the engine exists (early.ts).
+let init: WorkerInit;
+let executor: Executor;
 
 async function ensure(a: ArtifactPayload | undefined): Promise<void> {
   if (!a || executor.hasArtifact(a.dir)) return;
@@ -18,7 +19,7 @@ async function ensure(a: ArtifactPayload | undefined): Promise<void> {
 
 let jobs = 0;
 
-async function handle(m: ToWorker): Promise<void> {
+async function handle(m: Exclude<ToWorker, { type: 'init' }>): Promise<void> {
   switch (m.type) {
     case 'invoke': {
       await ensure(m.artifact);
@@ -51,5 +52,10 @@ async function handle(m: ToWorker): Promise<void> {
 }
 
 port.on('message', (m: ToWorker) => {
+  if (m.type === 'init') {
+    init = m.init;
+    executor = new Executor(init.io, (e) => post({ type: 'log', message: `background: ${String(e)}` }));
+    return;
+  }
   handle(m).catch((e: unknown) => post({ type: 'done', id: m.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }));
 });

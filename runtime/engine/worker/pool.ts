@@ -2,9 +2,9 @@
 // per worker at a time. A job past its deadline gets its worker terminated (stopping the guest
 // within milliseconds) and replaced; nothing else is lost but that worker's warm instances.
 
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { adoptEarlyWorker, newWorker } from './early.js';
 import type { ArtifactPayload, FromWorker, Readiness, ToWorker, WorkerInit } from './protocol.js';
-import { workerScript } from './script.js';
 
 type Done = Extract<FromWorker, { type: 'done' }>;
 
@@ -95,11 +95,10 @@ export class WorkerPool {
   }
 
   private spawn(): WorkerHandle {
-    const worker = new Worker(workerScript(), {
-      workerData: this.opts.init,
-      // Host-side JS heap of the glue and WASI objects; guests' linear memory is capped separately.
-      resourceLimits: { maxOldGenerationSizeMb: 512, stackSizeMb: 4 },
-    });
+    const worker = adoptEarlyWorker() ?? newWorker();
+    worker.removeAllListeners();
+    // Workers may be started before the engine's options are known (early.ts): the first message.
+    worker.postMessage({ type: 'init', id: 0, init: this.opts.init } satisfies ToWorker);
     const h = new WorkerHandle(worker);
     worker.on('message', (m: FromWorker) => this.onMessage(h, m));
     worker.on('error', (e) => this.retire(h, `worker error: ${e.message}`));

@@ -18,6 +18,7 @@ export interface ArtifactPayload {
 }
 
 export type ToWorker =
+  | { type: 'init'; id: 0; init: WorkerInit }
   | { type: 'invoke'; id: number; spec: FunctionSpec; req: InvokeRequest; cold: boolean; artifact?: ArtifactPayload }
   | { type: 'prepare'; id: number; spec: FunctionSpec; artifact?: ArtifactPayload }
   | { type: 'evict'; id: number; name: string }

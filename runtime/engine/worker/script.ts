@@ -1,14 +1,18 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { fromRoot } from '../../package-root.js';
+
+/** Set (to true) by bin/bundle.mjs in the bundles only. */
+declare const WISP_BUNDLE: boolean | undefined;
 
 /**
- * The worker's entry file. Workers need JavaScript: from compiled code it sits beside this
- * file; from TypeScript sources (vitest), it is the tsc output under dist/ (built by
- * `npm run build:ts`, which test setup runs).
+ * The worker's entry file. Workers need JavaScript: the bundled host starts the bundled worker
+ * (dist/bundle/worker.mjs); tsc output and TypeScript sources (vitest) start tsc's output (built
+ * by `npm run build:ts`, which test setup runs).
  */
 export function workerScript(): URL {
-  const here = import.meta.url;
-  const url = here.endsWith('.js') ? new URL('./main.js', here) : new URL('../../../dist/runtime/engine/worker/main.js', here);
-  if (!existsSync(fileURLToPath(url))) throw new Error(`worker script ${fileURLToPath(url)} missing: run \`npm run build:ts\``);
-  return url;
+  const file =
+    typeof WISP_BUNDLE !== 'undefined' ? fromRoot('dist', 'bundle', 'worker.mjs') : fromRoot('dist', 'runtime', 'engine', 'worker', 'main.js');
+  if (!existsSync(file)) throw new Error(`worker script ${file} missing: run \`npm run build:ts\``);
+  return pathToFileURL(file);
 }

@@ -1,0 +1,34 @@
+// A worker thread takes 30–90 ms to boot on a 2-core machine, and the first request waits for
+// one. `wisp up` starts the first worker before it loads the rest of the host (bin/wisp.js), so
+// the worker boots while the main thread loads modules and opens the registry; the engine's
+// pool adopts it (docs/bench.md, "host spawn").
+
+import { Worker } from 'node:worker_threads';
+import { workerScript } from './script.js';
+
+const early: Worker[] = [];
+
+/** Every executor worker is made here: the options are the pool's, wherever it is started. */
+export function newWorker(): Worker {
+  return new Worker(workerScript(), {
+    // Host-side JS heap of the glue and WASI objects; guests' linear memory is capped separately.
+    resourceLimits: { maxOldGenerationSizeMb: 512, stackSizeMb: 4 },
+  });
+}
+
+/** Boot n workers now, for the first WorkerPool to adopt. They never keep the process alive. */
+export function startWorkersEarly(n: number): void {
+  for (let i = 0; i < n; i++) {
+    const w = newWorker();
+    w.unref();
+    // An early worker that dies before adoption is simply not adopted.
+    w.once('error', () => undefined);
+    w.once('exit', () => early.splice(early.indexOf(w) >>> 0, 1));
+    early.push(w);
+  }
+}
+
+/** A worker started early (booted or booting), if any is left. */
+export function adoptEarlyWorker(): Worker | undefined {
+  return early.shift();
+}

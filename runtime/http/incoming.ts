@@ -1,0 +1,73 @@
+// The data plane's view of a request, read from Node's IncomingMessage when the host runs on
+// @hono/node-server, else from the WHATWG Request. Why: touching `c.req.raw.body` or
+// `.headers` makes node-server build a full undici Request (AbortSignal, Headers, a web stream)
+// for every invocation — ~15 % of the host's CPU per hello-c request under load (docs/bench.md).
+
+import type { IncomingMessage } from 'node:http';
+import { BodyTooLarge, readBody } from './body.js';
+
+export interface RequestHead {
+  method: string;
+  /** Path and query as sent ('/fn/x/a?b=c'). */
+  target: string;
+  /** Lower-case names; a repeated header is repeated. */
+  headers: [string, string][];
+  authority: string;
+  remoteAddr: string;
+  /** The body, read up to a cap (BodyTooLarge beyond it). */
+  body(limit: number): Promise<Uint8Array>;
+}
+
+const EMPTY = new Uint8Array(0);
+
+export function fromIncoming(m: IncomingMessage): RequestHead {
+  const headers: [string, string][] = [];
+  for (const [name, value] of Object.entries(m.headers)) {
+    if (value === undefined) continue;
+    if (typeof value === 'string') headers.push([name, value]);
+    else for (const v of value) headers.push([name, v]);
+  }
+  return {
+    method: m.method ?? 'GET',
+    target: m.url ?? '/',
+    headers,
+    authority: m.headers.host ?? '',
+    remoteAddr: m.socket?.remoteAddress ?? '',
+    body: (limit) => readIncoming(m, limit),
+  };
+}
+
+export function fromRequest(r: Request, remoteAddr: string): RequestHead {
+  const url = new URL(r.url);
+  return {
+    method: r.method,
+    target: url.pathname + url.search,
+    headers: [...r.headers.entries()],
+    authority: r.headers.get('host') ?? url.host,
+    remoteAddr,
+    body: (limit) => readBody(r, limit),
+  };
+}
+
+async function readIncoming(m: IncomingMessage, limit: number): Promise<Uint8Array> {
+  if (Number(m.headers['content-length'] ?? '0') > limit) throw new BodyTooLarge();
+  // No length and no chunked framing: HTTP/1.1 says there is no body (RFC 9112 6.3).
+  if (m.headers['content-length'] === undefined && m.headers['transfer-encoding'] === undefined) return EMPTY;
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of m as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > limit) throw new BodyTooLarge();
+    chunks.push(chunk);
+  }
+  if (total === 0) return EMPTY;
+  // One copy into a buffer of its own: a Buffer chunk may be a view into a shared pool, and
+  // structured clone (to the worker) would copy the whole pool.
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
