@@ -4,7 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { errors } from '../engine/errors.js';
 import type { InvokeRequest } from '../engine/types.js';
 import type { Invoker, Resolution } from '../invoke/invoker.js';
@@ -32,17 +32,44 @@ export type Env = { Variables: { requestId: string; ownHeaders?: boolean }; Bind
 /** Headers the host owns: a guest cannot set them (framing is the server's job). */
 const HOST_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade', 'x-wisp-request-id', 'x-wisp-start', 'x-wisp-executed-version', 'x-wisp-fuel-used']);
 
-export function createApp(opts: AppOptions): Hono<Env> {
-  const requestBytes = opts.requestBytes ?? 6 * 1024 * 1024;
-  const app = new Hono<Env>();
+/** What the server runs: one fetch over both apps. */
+export interface HostApp {
+  fetch: Hono<Env>['fetch'];
+}
 
-  app.use('*', async (c, next) => {
-    const id = randomUUID();
-    c.set('requestId', id);
-    await next();
-    // Function responses carry it already: reading c.res.headers would rebuild them (slow path).
-    if (!c.get('ownHeaders')) c.res.headers.set('x-wisp-request-id', id);
+/** The request id on every response; function responses carry it already (reading
+ *  c.res.headers would rebuild them: node-server's slow path). */
+const requestIds: MiddlewareHandler<Env> = async (c, next) => {
+  const id = randomUUID();
+  c.set('requestId', id);
+  await next();
+  if (!c.get('ownHeaders')) c.res.headers.set('x-wisp-request-id', id);
+};
+
+function withErrors(app: Hono<Env>): Hono<Env> {
+  app.notFound((c) => errorResponse(c, 404, 'RouteNotFound', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
+  app.onError((err, c) => {
+    console.error(`wisp: ${c.get('requestId')}:`, err);
+    return errorResponse(c, 500, 'InternalError', 'the host failed to handle this request');
   });
+  return app;
+}
+
+/** /fn and /fn/... (the data plane); everything else is the control plane's. */
+const isDataPlane = (target: string) => target.startsWith('/fn/') || target === '/fn' || target.startsWith('/fn?');
+
+/**
+ * Two Hono apps behind one fetch: the data plane (two routes) and the rest (Lambda API, console,
+ * monitoring: ~60 routes). Hono's RegExpRouter builds its matcher on the first request; with one
+ * app that build (~4 ms) sat in front of a fresh host's first function response, and every
+ * invocation matched against the whole API's pattern.
+ */
+export function createApp(opts: AppOptions): HostApp {
+  const requestBytes = opts.requestBytes ?? 6 * 1024 * 1024;
+  const data = new Hono<Env>();
+  const app = new Hono<Env>();
+  data.use('*', requestIds);
+  app.use('*', requestIds);
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
@@ -118,14 +145,15 @@ export function createApp(opts: AppOptions): Hono<Env> {
     const noBody = status < 200 || status === 204 || status === 304 || req.method === 'HEAD';
     return new Response(noBody ? null : (res.body as Uint8Array<ArrayBuffer>), { status, headers: headers as unknown as HeadersInit });
   };
-  app.all('/fn/:name', invoke);
-  app.all('/fn/:name/*', invoke);
+  data.all('/fn/:name', invoke);
+  data.all('/fn/:name/*', invoke);
   opts.mount?.(app);
-
-  app.notFound((c) => errorResponse(c, 404, 'RouteNotFound', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
-  app.onError((err, c) => {
-    console.error(`wisp: ${c.get('requestId')}:`, err);
-    return errorResponse(c, 500, 'InternalError', 'the host failed to handle this request');
-  });
-  return app;
+  withErrors(data);
+  withErrors(app);
+  return {
+    fetch: (req, env, ctx) => {
+      const target = (env as Env['Bindings'] | undefined)?.incoming?.url ?? new URL(req.url).pathname;
+      return isDataPlane(target) ? data.fetch(req, env, ctx) : app.fetch(req, env, ctx);
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import type { Hono } from 'hono';
+import type { HostApp } from './app.js';
 
 export interface RunningServer {
   url: string;
@@ -9,7 +9,7 @@ export interface RunningServer {
 }
 
 /** Listen on host:port (port 0 = ephemeral); resolves once the socket is bound. */
-export function listen(app: Hono<any>, port: number, host: string): Promise<RunningServer> {
+export function listen(app: HostApp, port: number, host: string): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     let server: ServerType;
     server = serve({ fetch: app.fetch, port, hostname: host }, (info: AddressInfo) => {
