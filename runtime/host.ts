@@ -77,10 +77,10 @@ function sweepScratch(dataDir: string, cacheDir: string): void {
 
 /** Deploy the manifest's functions that the registry does not have yet. */
 async function seed(registry: Registry, functionsDir: string, cacheDir: string, onProgress?: (l: string) => void): Promise<string[]> {
-  const manifest = await ManifestFunctions.load(resolve(functionsDir), { cacheDir, onProgress });
+  // A restart finds every function in the registry: nothing is hashed or built.
+  const manifest = await ManifestFunctions.load(resolve(functionsDir), { cacheDir, onProgress, want: (n) => !registry.exists(n) });
   const created: string[] = [];
   for (const spec of manifest.list()) {
-    if (registry.exists(spec.name)) continue;
     const meta = await readMeta(spec.artifactDir);
     registry.create(
       spec.name,

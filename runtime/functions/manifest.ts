@@ -56,7 +56,11 @@ export function validateEntry(entry: ManifestEntry): void {
 export class ManifestFunctions implements FunctionSource {
   private constructor(private readonly specs: Map<string, FunctionSpec>) {}
 
-  static async load(dir: string, opts: { cacheDir: string; onProgress?: (l: string) => void }): Promise<ManifestFunctions> {
+  /** `want`: which entries to build and keep (all by default); every entry is validated. */
+  static async load(
+    dir: string,
+    opts: { cacheDir: string; onProgress?: (l: string) => void; want?: (name: string) => boolean },
+  ): Promise<ManifestFunctions> {
     const file = join(dir, MANIFEST_FILE);
     if (!existsSync(file)) throw new ManifestError(`no ${MANIFEST_FILE} in ${dir}`);
     let doc: { functions?: ManifestEntry[] };
@@ -67,11 +71,15 @@ export class ManifestFunctions implements FunctionSource {
     }
     if (!Array.isArray(doc.functions)) throw new ManifestError(`${file}: expected {"functions": [...]}`);
     const specs = new Map<string, FunctionSpec>();
-    // Loaded here, not at startup: a host without a manifest never needs the compiler.
-    const { build } = await import('../../compiler/build.js');
+    const seen = new Set<string>();
     for (const entry of doc.functions) {
       validateEntry(entry);
-      if (specs.has(entry.name)) throw new ManifestError(`${file}: function '${entry.name}' is listed twice`);
+      if (seen.has(entry.name)) throw new ManifestError(`${file}: function '${entry.name}' is listed twice`);
+      seen.add(entry.name);
+      const limits = { memoryMB: checkInt(entry, 'memoryMB'), timeoutMs: checkInt(entry, 'timeoutMs'), prewarm: checkInt(entry, 'prewarm') };
+      if (opts.want && !opts.want(entry.name)) continue;
+      // Loaded here, not at startup: a host with nothing to build never needs the compiler.
+      const { build } = await import('../../compiler/build.js');
       const artifactDir = entry.artifact
         ? resolve(dir, entry.artifact)
         : (await build(resolve(dir, entry.source!), { cacheDir: opts.cacheDir, lang: entry.lang, onProgress: opts.onProgress })).dir;
@@ -79,11 +87,9 @@ export class ManifestFunctions implements FunctionSource {
         name: entry.name,
         version: '$LATEST',
         artifactDir,
-        memoryMB: checkInt(entry, 'memoryMB'),
-        timeoutMs: checkInt(entry, 'timeoutMs'),
+        ...limits,
         env: entry.env ?? {},
         reuse: entry.reuse ?? DEFAULTS.reuse,
-        prewarm: checkInt(entry, 'prewarm'),
         fuel: entry.fuel ?? DEFAULTS.fuel,
       });
     }
