@@ -16,7 +16,16 @@ export interface InvocationLog {
   record(rec: InvocationRecord): void;
 }
 
+/** Every log (store, stdout, the Tail answer) writes the same line: format it once. */
+const reports = new WeakMap<InvocationRecord, string>();
+
 export function reportLine(rec: InvocationRecord): string {
+  let line = reports.get(rec);
+  if (line === undefined) reports.set(rec, (line = formatReport(rec)));
+  return line;
+}
+
+function formatReport(rec: InvocationRecord): string {
   const r = rec.result;
   const parts = [`REPORT RequestId: ${rec.requestId}`, ...(rec.version ? [`Version: ${rec.version}`] : []), `Tier: ${r.tier}`, `Status: ${rec.status}`, `Duration: ${r.durationMs.toFixed(2)} ms`];
   if (r.fuelUsed !== undefined) parts.push(`Fuel: ${r.fuelUsed}`);

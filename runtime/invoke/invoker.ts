@@ -25,7 +25,7 @@ export interface Invocation {
   /** The version that ran ($LATEST, 1, 2, ...). */
   version: string;
   /** The invocation's log as text: guest lines then the REPORT line. */
-  logText: string;
+  readonly logText: string;
   status: number;
 }
 
@@ -60,8 +60,15 @@ export class Invoker {
     const status = result.error?.status ?? result.response!.status;
     const rec = { fn: spec.name, requestId: req.requestId, status, result, version: spec.version };
     this.log.record(rec);
-    const logText = [...result.logs, ...(result.logsTruncated ? ['[log truncated: per-invocation limit reached]'] : []), reportLine(rec)].join('\n') + '\n';
-    return { result, version: spec.version, logText, status };
+    return {
+      result,
+      version: spec.version,
+      status,
+      // Only the API's LogType=Tail reads it: not built for every data-plane request.
+      get logText() {
+        return [...result.logs, ...(result.logsTruncated ? ['[log truncated: per-invocation limit reached]'] : []), reportLine(rec)].join('\n') + '\n';
+      },
+    };
   }
 }
 
