@@ -48,7 +48,11 @@ class WorkerHandle {
   started = 0;
   readonly loaded = new Set<string>();
   readonly readiness = new Map<string, Readiness>();
-  constructor(readonly worker: Worker) {}
+  constructor(
+    readonly worker: Worker,
+    /** Booted before the pool existed (early.ts). */
+    readonly early = false,
+  ) {}
 }
 
 export class WorkerPool {
@@ -59,8 +63,21 @@ export class WorkerPool {
   /** Workers replaced after a timeout or crash (for stats and tests). */
   replaced = 0;
 
+  /** Set while the rest of `min` waits for the first job (see the constructor). */
+  private deferred = false;
+
   constructor(private readonly opts: WorkerPoolOptions) {
-    for (let i = 0; i < opts.min; i++) this.spawn();
+    if (this.spawn().early && opts.min > 1) {
+      // A host started with an early worker is racing to its first response: booting the other
+      // workers now would take CPU from it (2 cores). They start once the first job is done.
+      this.deferred = true;
+      setTimeout(() => this.fill(), 1000).unref();
+    } else this.fill();
+  }
+
+  private fill(): void {
+    this.deferred = false;
+    while (this.handles.length < this.opts.min && !this.closed) this.spawn();
   }
 
   get size(): number {
@@ -95,11 +112,12 @@ export class WorkerPool {
   }
 
   private spawn(): WorkerHandle {
-    const worker = adoptEarlyWorker() ?? newWorker();
+    const early = adoptEarlyWorker();
+    const worker = early ?? newWorker();
     worker.removeAllListeners();
     // Workers may be started before the engine's options are known (early.ts): the first message.
     worker.postMessage({ type: 'init', id: 0, init: this.opts.init } satisfies ToWorker);
-    const h = new WorkerHandle(worker);
+    const h = new WorkerHandle(worker, early !== undefined);
     worker.on('message', (m: FromWorker) => this.onMessage(h, m));
     worker.on('error', (e) => this.retire(h, `worker error: ${e.message}`));
     worker.on('exit', (code) => this.retire(h, `worker exited with code ${code}`));
@@ -122,6 +140,8 @@ export class WorkerPool {
     h.worker.unref();
     if (m.readiness) h.readiness.set(m.readiness.name, m.readiness);
     job.resolve({ done: m });
+    // After the response is written (it goes out in this turn's microtasks).
+    if (this.deferred) setImmediate(() => this.deferred && this.fill());
     this.pump();
     if (!h.job) this.idle(h);
   }
