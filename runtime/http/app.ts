@@ -3,14 +3,15 @@
 // x-wisp-start (the tier that served them).
 
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { errors } from '../engine/errors.js';
 import type { InvokeRequest } from '../engine/types.js';
 import type { Invoker, Resolution } from '../invoke/invoker.js';
 import { ApiError } from '../registry/errors.js';
 import { BodyTooLarge } from './body.js';
-import { fromIncoming, fromRequest } from './incoming.js';
+import { DirectResponse, routingRequest, writeAnswer } from './direct.js';
+import { fromIncoming } from './incoming.js';
 import { errorResponse } from './errors.js';
 
 export interface AppOptions {
@@ -27,14 +28,14 @@ const DATA_PLANE_CODES: Record<string, string> = {
   TooManyRequestsException: 'TooManyRequests',
 };
 
-export type Env = { Variables: { requestId: string; ownHeaders?: boolean }; Bindings: { incoming?: IncomingMessage } };
+export type Env = { Variables: { requestId: string; ownHeaders?: boolean }; Bindings: { incoming: IncomingMessage; outgoing: ServerResponse } };
 
 /** Headers the host owns: a guest cannot set them (framing is the server's job). */
 const HOST_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade', 'x-wisp-request-id', 'x-wisp-start', 'x-wisp-executed-version', 'x-wisp-fuel-used']);
 
-/** What the server runs: one fetch over both apps. */
+/** What the server runs: one Node request listener over both apps. */
 export interface HostApp {
-  fetch: Hono<Env>['fetch'];
+  handle: RequestListener;
 }
 
 /** The request id on every response; function responses carry it already (reading
@@ -87,8 +88,7 @@ export function createApp(opts: AppOptions): HostApp {
       if (e instanceof ApiError) return apiError(c, e);
       throw e;
     }
-    const incoming = c.env?.incoming;
-    const head = incoming ? fromIncoming(incoming) : fromRequest(c.req.raw, '');
+    const head = fromIncoming(c.env.incoming);
     let body: Uint8Array;
     try {
       body = await head.body(requestBytes);
@@ -128,7 +128,6 @@ export function createApp(opts: AppOptions): HostApp {
       return errorResponse(c, status, result.error.code, result.error.message);
     }
     const res = result.response!;
-    // A plain header record (not Headers) keeps node-server on its direct-write path.
     const headers: Record<string, string | string[]> = {};
     for (const [n, v] of res.headers) {
       const k = n.toLowerCase();
@@ -143,17 +142,34 @@ export function createApp(opts: AppOptions): HostApp {
     c.set('ownHeaders', true);
     // 1xx/204/304 responses cannot carry a body.
     const noBody = status < 200 || status === 204 || status === 304 || req.method === 'HEAD';
-    return new Response(noBody ? null : (res.body as Uint8Array<ArrayBuffer>), { status, headers: headers as unknown as HeadersInit });
+    // Written by direct.ts; Hono only passes it through.
+    return new DirectResponse(status, headers, noBody ? null : res.body) as unknown as Response;
   };
   data.all('/fn/:name', invoke);
   data.all('/fn/:name/*', invoke);
   opts.mount?.(app);
   withErrors(data);
   withErrors(app);
+  // node-server (and with it undici) loads on the first control-plane request.
+  let control: Promise<RequestListener> | undefined;
+  const controlListener = () =>
+    (control ??= import('@hono/node-server').then(({ getRequestListener }) => getRequestListener((req, env) => app.fetch(req, env))));
+  const fail = (res: ServerResponse, e: unknown) => {
+    console.error('wisp: answering a request:', e);
+    if (!res.headersSent) res.writeHead(500).end();
+    else res.destroy();
+  };
   return {
-    fetch: (req, env, ctx) => {
-      const target = (env as Env['Bindings'] | undefined)?.incoming?.url ?? new URL(req.url).pathname;
-      return isDataPlane(target) ? data.fetch(req, env, ctx) : app.fetch(req, env, ctx);
+    handle: (req, res) => {
+      if (isDataPlane(req.url ?? '/')) {
+        void Promise.resolve(data.fetch(routingRequest(req), { incoming: req, outgoing: res }))
+          .then((answer) => writeAnswer(answer as Response | DirectResponse, res))
+          .catch((e: unknown) => fail(res, e));
+      } else {
+        controlListener()
+          .then((listener) => listener(req, res))
+          .catch((e: unknown) => fail(res, e));
+      }
     },
   };
 }

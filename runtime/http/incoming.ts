@@ -1,10 +1,9 @@
-// The data plane's view of a request, read from Node's IncomingMessage when the host runs on
-// @hono/node-server, else from the WHATWG Request. Why: touching `c.req.raw.body` or
-// `.headers` makes node-server build a full undici Request (AbortSignal, Headers, a web stream)
-// for every invocation — ~15 % of the host's CPU per hello-c request under load (docs/bench.md).
+// The data plane's view of a request, read from Node's IncomingMessage. Why not a WHATWG
+// Request: building one (undici: AbortSignal, Headers, a web stream) per invocation cost ~15 % of
+// the host's CPU per hello-c request under load (docs/bench.md).
 
 import type { IncomingMessage } from 'node:http';
-import { BodyTooLarge, readBody } from './body.js';
+import { BodyTooLarge } from './body.js';
 
 export interface RequestHead {
   method: string;
@@ -34,18 +33,6 @@ export function fromIncoming(m: IncomingMessage): RequestHead {
     authority: m.headers.host ?? '',
     remoteAddr: m.socket?.remoteAddress ?? '',
     body: (limit) => readIncoming(m, limit),
-  };
-}
-
-export function fromRequest(r: Request, remoteAddr: string): RequestHead {
-  const url = new URL(r.url);
-  return {
-    method: r.method,
-    target: url.pathname + url.search,
-    headers: [...r.headers.entries()],
-    authority: r.headers.get('host') ?? url.host,
-    remoteAddr,
-    body: (limit) => readBody(r, limit),
   };
 }
 

@@ -1,5 +1,5 @@
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
 import type { HostApp } from './app.js';
 
 export interface RunningServer {
@@ -11,18 +11,19 @@ export interface RunningServer {
 /** Listen on host:port (port 0 = ephemeral); resolves once the socket is bound. */
 export function listen(app: HostApp, port: number, host: string): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    let server: ServerType;
-    server = serve({ fetch: app.fetch, port, hostname: host }, (info: AddressInfo) => {
+    const server = createServer(app.handle);
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const bound = (server.address() as AddressInfo).port;
       resolve({
-        url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`,
-        port: info.port,
+        url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`,
+        port: bound,
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());
-            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+            server.closeAllConnections();
           }),
       });
     });
-    server.once('error', reject);
   });
 }
