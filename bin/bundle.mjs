@@ -38,7 +38,8 @@ await build({
   // Error classes are told apart by name in places; keep names as written.
   keepNames: true,
   define: { WISP_BUNDLE: 'true' },
-  external: ['better-sqlite3', 'binaryen', 'esbuild', 'assemblyscript', 'assemblyscript/*', '@bytecodealliance/*', '@ruby/*', '@assemblyscript/*'],
+  // better-sqlite3's JS is bundled; its addon is loaded by path (runtime/registry/db.ts).
+  external: ['*.node', 'binaryen', 'esbuild', 'assemblyscript', 'assemblyscript/*', '@bytecodealliance/*', '@ruby/*', '@assemblyscript/*'],
   plugins: [benchOutside],
   // Bundled CommonJS (if any) may call require().
   banner: { js: "import { createRequire as __wispCreateRequire } from 'node:module'; const require = __wispCreateRequire(import.meta.url);" },

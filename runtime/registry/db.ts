@@ -2,7 +2,12 @@
 // migrations. WAL + synchronous=FULL: a committed deploy survives power loss and SIGKILL.
 
 import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
 import { MIGRATIONS } from './migrations.js';
+
+/** The addon by path: better-sqlite3's default lookup (the `bindings` package) probes a dozen
+ *  paths and walks a stack trace, a few ms of every host start. */
+const nativeBinding = createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
 
 export type DB = Database.Database;
 
@@ -24,7 +29,7 @@ export function stmt(db: DB, sql: string): Database.Statement {
  * commit, which cost a third of the host's CPU under load when every invocation wrote its log.
  */
 export function openDb(file: string, opts: { synchronous?: 'FULL' | 'NORMAL' } = {}): DB {
-  const db = new Database(file);
+  const db = new Database(file, { nativeBinding });
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
   db.pragma('foreign_keys = ON');
