@@ -1,0 +1,113 @@
+// A/B of two builds of the host, interleaved in one run: spawn -> first hello-c response, and
+// hello-c throughput under wrk -c2. Each checkout must be built (`npm run build:ts`) and is run
+// through its own bin/wisp.js. `node -e` serving 'hi' is measured in the same rounds as the
+// spawn baseline. Usage (from a built checkout):
+//   node dist/bench/ab-host.js A=/path/to/checkout-a B=/path/to/checkout-b [--rounds 9] [--load-seconds 3]
+// Used to decide host-level changes (docs/bench.md records the results).
+
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startChild, which, wrk, type Child } from './lib/proc.js';
+import { summarize } from './lib/stats.js';
+
+const argv = process.argv.slice(2);
+const flag = (name: string, dflt: number) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(argv[i + 1]) : dflt;
+};
+const subjects = argv.filter((a) => /^[^-][^=]*=/.test(a)).map((a) => ({ name: a.split('=')[0]!, dir: resolve(a.slice(a.indexOf('=') + 1)) }));
+if (subjects.length === 0) {
+  console.error('usage: node dist/bench/ab-host.js NAME=CHECKOUT [NAME=CHECKOUT ...] [--rounds N] [--load-seconds S]');
+  process.exit(2);
+}
+const ROUNDS = flag('rounds', 9);
+const LOAD_SECONDS = flag('load-seconds', 3);
+
+const tmp = mkdtempSync(join(tmpdir(), 'wisp-ab-'));
+const fnsDir = join(tmp, 'functions');
+mkdirSync(fnsDir);
+const helloC = resolve(import.meta.dirname, '../../examples/hello-c');
+writeFileSync(join(fnsDir, 'functions.json'), JSON.stringify({ functions: [{ name: 'hello-c', source: helloC, env: { GREETING: 'Hello' } }] }));
+
+const up = (s: { name: string; dir: string }): Promise<Child> =>
+  startChild({
+    cmd: process.execPath,
+    args: [join(s.dir, 'bin/wisp.js'), 'up', '--port', '0', '--data', join(tmp, `data-${s.name}`), '--functions', fnsDir],
+    ready: { stream: 'stderr', re: /serving \d+ functions on (http:\/\/[^/\s]+)/ },
+    timeoutMs: 120_000,
+  });
+const nodeE = `require('http').createServer((q,s)=>s.end('hi')).listen(0,'127.0.0.1',function(){console.log('PORT '+this.address().port)})`;
+
+async function firstResponse(start: () => Promise<Child>, path: string): Promise<number> {
+  const t = performance.now();
+  const c = await start();
+  try {
+    const r = await fetch(c.url + path);
+    await r.text();
+    if (r.status !== 200) throw new Error(`status ${r.status}`);
+    return performance.now() - t;
+  } finally {
+    await c.stop();
+  }
+}
+
+const spawnSamples: Record<string, number[]> = {};
+const runs: { name: string; run: () => Promise<number> }[] = [
+  ...subjects.map((s) => ({ name: s.name, run: () => firstResponse(() => up(s), '/fn/hello-c/?name=b') })),
+  { name: 'node -e', run: () => firstResponse(() => startChild({ cmd: process.execPath, args: ['-e', nodeE], ready: { stream: 'stdout', re: /PORT (\d+)/ } }), '/') },
+];
+// Round 0 seeds each data dir (builds hello-c once) and warms the page cache; not counted.
+for (let r = 0; r <= ROUNDS; r++) {
+  for (let i = 0; i < runs.length; i++) {
+    const x = runs[(i + r) % runs.length]!;
+    const ms = await x.run();
+    if (r > 0) (spawnSamples[x.name] ??= []).push(ms);
+  }
+}
+
+/** CPU time (user + system, all threads) a process has used so far, in ms (Linux). */
+function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
+const rps: Record<string, number[]> = {};
+const cpuPerReq: Record<string, number[]> = {};
+const wrkBin = which('wrk');
+if (wrkBin) {
+  const hosts = await Promise.all(subjects.map(async (s) => ({ s, c: await up(s) })));
+  try {
+    for (const h of hosts) await wrk(wrkBin, `${h.c.url}/fn/hello-c/?name=b`, 1); // warm-up
+    for (let r = 0; r < 3; r++) {
+      for (let i = 0; i < hosts.length; i++) {
+        const h = hosts[(i + r) % hosts.length]!;
+        const cpu0 = cpuMs(h.c.proc.pid!);
+        const w = await wrk(wrkBin, `${h.c.url}/fn/hello-c/?name=b`, LOAD_SECONDS);
+        if (w.errors) throw new Error(`${h.s.name}: ${w.errors}`);
+        (rps[h.s.name] ??= []).push(w.rps);
+        (cpuPerReq[h.s.name] ??= []).push(((cpuMs(h.c.proc.pid!) - cpu0) * 1000) / w.requests);
+      }
+    }
+  } finally {
+    await Promise.all(hosts.map((h) => h.c.stop()));
+  }
+}
+
+const load = spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.trim();
+console.log(`spawn -> first response (ms, ${ROUNDS} interleaved rounds), load average now ${load}`);
+const base = summarize(spawnSamples['node -e']!).median;
+for (const [name, v] of Object.entries(spawnSamples)) {
+  const s = summarize(v);
+  console.log(`  ${name.padEnd(10)} median ${s.median.toFixed(1)}  p90 ${s.p90.toFixed(1)}  min ${s.min.toFixed(1)}  = ${(s.median / base).toFixed(2)}x node -e`);
+}
+if (wrkBin) {
+  console.log(`hello-c throughput (req/s, wrk -t1 -c2, ${LOAD_SECONDS} s x 3 interleaved)`);
+  for (const [name, v] of Object.entries(rps)) {
+    const s = summarize(v);
+    const cpu = summarize(cpuPerReq[name]!).median;
+    console.log(`  ${name.padEnd(10)} median ${s.median.toFixed(0)}  min ${s.min.toFixed(0)}  max ${s.max.toFixed(0)}  host CPU ${cpu.toFixed(0)} µs/request`);
+  }
+} else console.log('wrk not installed: no throughput figures');
