@@ -9,26 +9,31 @@
 //                        AssemblyScript: `jco new --wasi-command`): that module alone, instrumented
 //                        the same way, which the runtime runs on its own preview1 host without the
 //                        adapter and the glue (the fast path, docs/runtime.md)
+// <dir>/component.core*.restore.wasm  for a core module with a big initial memory image
+//                        (StarlingMonkey, CPython): the image, which the runtime copies into a
+//                        pooled memory the module imports (meta.snapshots, compiler/snapshot.ts)
 
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isPreview1Command } from '../runtime/wasi/preview1/abi.js';
+import { importMemory } from './memory-import.js';
 // jco and the fuel pass (binaryen) are loaded on first build only: the runtime (and every
 // executor worker it boots) imports this file for readMeta, and those two took ~0.5 s to import.
 const buildTools = async () => ({
   transpile: (await import('@bytecodealliance/jco')).transpile,
   ...(await import('./fuel/instrument.js')),
+  ...(await import('./snapshot.js')),
 });
 import { BuildError } from './toolchain.js';
 
 /** Bump when the layout, the glue patch or the fuel pass (compiler/fuel) changes: it is part
  *  of every artifact's cache key, so old artifacts are rebuilt rather than reused. */
-export const ARTIFACT_FORMAT = 6;
+export const ARTIFACT_FORMAT = 9;
 
 /** Older formats the runtime still runs (same layout, fewer files). */
-const READABLE_FORMATS = [4, 5, ARTIFACT_FORMAT];
+const READABLE_FORMATS = [4, 5, 6, 7, 8, ARTIFACT_FORMAT];
 
 export type Shape = 'http' | 'command';
 
@@ -50,7 +55,18 @@ export interface ArtifactMeta {
   /** A command whose main module is a plain WASI preview1 module: PREVIEW1_FILE holds it
    *  (instrumented), runnable without the adapter and the glue. */
   preview1: boolean;
+  /** Core modules whose memory is imported and restored from a snapshot (compiler/snapshot.ts):
+   *  `module` is the file the glue instantiates, `restore` the file that rewrites its memory. */
+  snapshots: MemorySnapshotMeta[];
   builtAt: string;
+}
+
+export interface MemorySnapshotMeta {
+  module: string;
+  restore: string;
+  initialPages: number;
+  maximumPages?: number;
+  imageBytes: number;
 }
 
 export const GLUE_FILE = 'component.mjs';
@@ -62,8 +78,25 @@ export const PREVIEW1_FILE = 'preview1.wasm';
 // variable. Allocating zero bytes like wasmtime does keeps the layout right.
 const EMPTY_STRING_SHORTCUT = 'if (s.length === 0) { return { ptr: 1, len: 0 }; }';
 
-function patchGlue(text: string): string {
-  return text.replaceAll(EMPTY_STRING_SHORTCUT, '');
+// jco 1.35 probes JSPI per instance with `try { WebAssembly.promising(f) } catch { f }`. Node 20
+// has no WebAssembly.promising, and V8 renders "... is not a function" by re-parsing the
+// enclosing function: the ~27,000-line instantiate generator of a StarlingMonkey component, so
+// each probe cost ~6 ms, 12 of a ~19 ms warm start. Calling an identity instead when the API is
+// missing does what the catch did, without the throw.
+const PROMISING_PROBE = 'WebAssembly.promising(';
+const PROMISING_GUARDED = '(WebAssembly.promising ?? ((f) => f))(';
+
+// The glue's debug logger reads process.env.JCO_DEBUG on every call (hundreds per request; a
+// process.env read is a getenv through an interceptor). Read it once per instantiation instead.
+const DEBUG_LOG_PER_CALL = 'const _debugLog = (...args) => {\n    if (!globalThis?.process?.env?.JCO_DEBUG) { return; }';
+const DEBUG_LOG_PER_INSTANCE =
+  'const _jcoDebug = !!globalThis?.process?.env?.JCO_DEBUG;\n  const _debugLog = (...args) => {\n    if (!_jcoDebug) { return; }';
+
+export function patchGlue(text: string): string {
+  return text
+    .replaceAll(EMPTY_STRING_SHORTCUT, '')
+    .replaceAll(PROMISING_PROBE, PROMISING_GUARDED)
+    .replaceAll(DEBUG_LOG_PER_CALL, DEBUG_LOG_PER_INSTANCE);
 }
 
 function shapeOf(exports: string[]): Shape {
@@ -83,7 +116,7 @@ export function isComponent(bytes: Uint8Array): boolean {
 
 export async function writeArtifact(component: Uint8Array, dir: string, lang: string, hash: string): Promise<ArtifactMeta> {
   if (!isComponent(component)) throw new BuildError('not a WebAssembly component (wrong magic or layer)');
-  const { transpile, instrumentFuel, FuelInstrumentError } = await buildTools();
+  const { transpile, instrumentFuel, FuelInstrumentError, splitMemorySnapshot } = await buildTools();
   let out: Awaited<ReturnType<typeof transpile>>;
   try {
     out = await transpile(component, { name: 'component', instantiation: 'sync', noTypescript: true, quiet: true });
@@ -102,6 +135,7 @@ export async function writeArtifact(component: Uint8Array, dir: string, lang: st
     instrumented: true,
     instrumentMs: 0,
     preview1: false,
+    snapshots: [],
     builtAt: new Date().toISOString(),
   };
   // Write beside the target and rename: a reader never sees a half-written artifact.
@@ -123,10 +157,24 @@ export async function writeArtifact(component: Uint8Array, dir: string, lang: st
         throw e;
       }
     }
+    if (file.endsWith('.wasm') && name !== preview1Main) {
+      // Only the component path's modules: the preview1 fast path imports its memory empty
+      // and takes it from a pool of zeroed ones (compiler/memory-import.ts).
+      const split = splitMemorySnapshot(bytes);
+      if (split) {
+        const restore = file.replace(/\.wasm$/, '.restore.wasm');
+        await writeFile(join(tmp, restore), split.restore);
+        meta.coreModules.push({ file: restore, bytes: split.restore.length });
+        const { initialPages, maximumPages, imageBytes } = split;
+        meta.snapshots.push({ module: file, restore, initialPages, maximumPages, imageBytes });
+        bytes = split.module;
+      }
+    }
     if (file.endsWith('.wasm')) meta.coreModules.push({ file, bytes: bytes.length });
     if (name === preview1Main) {
-      // The very module the component embeds (byte for byte), with the same instrumentation.
-      await writeFile(join(tmp, PREVIEW1_FILE), bytes);
+      // The module the component embeds, with the same instrumentation, importing its memory
+      // so that instances can run on pooled ones (compiler/memory-import.ts).
+      await writeFile(join(tmp, PREVIEW1_FILE), importMemory(bytes) ?? bytes);
       meta.preview1 = true;
     }
     await mkdir(dirname(join(tmp, file)), { recursive: true });
@@ -186,10 +234,13 @@ export async function readMeta(dir: string): Promise<ArtifactMeta> {
   const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as ArtifactMeta;
   // Formats 4 and 5 differ only by lacking preview1.wasm (4) or missing it for Go modules with
   // renamed duplicate imports (5): such artifacts (e.g. pinned by a registry from before the
-  // upgrade) keep running, on the component path where they have no preview1 module.
+  // upgrade) keep running, on the component path where they have no preview1 module. Format 6
+  // lacks the glue patches and memory snapshots: slower starts, same behaviour.
   if (!READABLE_FORMATS.includes(meta.format)) {
     throw new Error(`artifact ${dir} has format ${meta.format}, expected ${ARTIFACT_FORMAT}: rebuild it`);
   }
   meta.preview1 = meta.preview1 === true;
+  // Before format 8 (7 only existed in development builds) modules kept their data segments.
+  meta.snapshots ??= [];
   return meta;
 }

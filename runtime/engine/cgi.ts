@@ -7,14 +7,27 @@ import type { InvokeRequest, InvokeResponse } from './types.js';
  *  Proxy is dropped so a request cannot set HTTP_PROXY in the guest (httpoxy). */
 const SKIP_HEADERS = new Set(['content-type', 'content-length', 'proxy', 'connection']);
 
+/** `User-Agent` -> `HTTP_USER_AGENT`; the same few header names arrive on every request. */
+const headerVars = new Map<string, string>();
+
+function headerVar(lower: string): string {
+  let key = headerVars.get(lower);
+  if (key === undefined) {
+    key = `HTTP_${lower.toUpperCase().replace(/-/g, '_')}`;
+    // Bounded: header names are chosen by clients.
+    if (headerVars.size < 512) headerVars.set(lower, key);
+  }
+  return key;
+}
+
 export function cgiEnvironment(fnName: string, req: InvokeRequest, configEnv: Record<string, string>): Record<string, string> {
-  const [serverName, serverPort = req.scheme === 'https' ? '443' : '80'] = req.authority.split(':');
+  const colon = req.authority.indexOf(':');
   const env: Record<string, string> = {
     GATEWAY_INTERFACE: 'CGI/1.1',
     SERVER_PROTOCOL: 'HTTP/1.1',
     SERVER_SOFTWARE: 'wisp',
-    SERVER_NAME: serverName ?? 'localhost',
-    SERVER_PORT: serverPort,
+    SERVER_NAME: colon < 0 ? req.authority : req.authority.slice(0, colon),
+    SERVER_PORT: colon < 0 ? (req.scheme === 'https' ? '443' : '80') : req.authority.slice(colon + 1).split(':')[0]!,
     REQUEST_METHOD: req.method,
     SCRIPT_NAME: `/fn/${fnName}`,
     PATH_INFO: req.path,
@@ -22,18 +35,24 @@ export function cgiEnvironment(fnName: string, req: InvokeRequest, configEnv: Re
     REMOTE_ADDR: req.remoteAddr,
     REQUEST_ID: req.requestId,
   };
+  let contentLength = req.body.length > 0;
   for (const [name, value] of req.headers) {
     const lower = name.toLowerCase();
     if (lower === 'content-type') env.CONTENT_TYPE = value;
+    else if (lower === 'content-length') contentLength = true;
     if (SKIP_HEADERS.has(lower)) continue;
-    const key = `HTTP_${lower.toUpperCase().replace(/-/g, '_')}`;
-    env[key] = env[key] ? `${env[key]}, ${value}` : value;
+    const key = headerVar(lower);
+    const prev = env[key];
+    env[key] = prev ? `${prev}, ${value}` : value;
   }
-  if (req.body.length > 0 || req.headers.some(([n]) => n.toLowerCase() === 'content-length')) {
-    env.CONTENT_LENGTH = String(req.body.length);
+  if (contentLength) env.CONTENT_LENGTH = String(req.body.length);
+  // The function's configured environment wins over anything a request could set. Assigning in
+  // place gives the order and values `{ ...env, ...configEnv }` would, without a second object.
+  for (const k in configEnv) {
+    if (k === '__proto__') Object.defineProperty(env, k, { value: configEnv[k], enumerable: true, writable: true, configurable: true });
+    else env[k] = configEnv[k]!;
   }
-  // The function's configured environment wins over anything a request could set.
-  return { ...env, ...configEnv };
+  return env;
 }
 
 export class CgiParseError extends Error {}
@@ -54,11 +73,12 @@ export function parseCgiResponse(out: Uint8Array): InvokeResponse {
       "the function's stdout is not a CGI response: expected header lines (e.g. 'Content-Type: text/plain'), a blank line, then the body",
     );
   }
-  const head = Buffer.from(out.subarray(0, split.end)).toString('latin1');
+  // A view, not a copy, of the header bytes.
+  const head = Buffer.from(out.buffer, out.byteOffset, split.end).toString('latin1');
   const headers: [string, string][] = [];
   let status: number | undefined;
   for (const raw of head.split('\n')) {
-    const line = raw.replace(/\r$/, '');
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     const colon = line.indexOf(':');
     if (colon <= 0) throw new CgiParseError(`invalid CGI header line: ${JSON.stringify(line.slice(0, 80))}`);
     const name = line.slice(0, colon).trim();

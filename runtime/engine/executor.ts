@@ -8,20 +8,46 @@ import { createInstance, type GuestInstance, type IoLimits } from './instance.js
 import type { LoadedArtifact } from './loader.js';
 import type { CompiledArtifact } from './module-cache.js';
 import { InstancePool } from './pool.js';
+import { releaseInstance } from './preview1-instance.js';
 import { commandOutput, runInvocation } from './run.js';
 import { GuestExit } from '../wasi/index.js';
 import type { FunctionSpec, InvokeRequest, InvokeResult, Tier } from './types.js';
 
-/** Instances and pools belong to one configuration of one function version. */
-export function specKey(spec: FunctionSpec): string {
-  return JSON.stringify([spec.name, spec.version, spec.artifactDir, spec.memoryMB, spec.env, spec.fuel]);
-}
-
 /** One function version's slot: versions of a function keep separate instances and pools. */
 export const slotOf = (spec: { name: string; version: string }) => `${spec.name}@${spec.version}`;
 
+/** Instances and pools belong to one configuration of one function version: this one. Kept as
+ *  fields so that each invocation compares instead of serializing the spec. */
+interface Config {
+  name: string;
+  version: string;
+  artifactDir: string;
+  memoryMB: number;
+  fuel: number;
+  /** The env as [k0, v0, k1, v1, ...]: order matters (it is the guest's environ order). */
+  env: string[];
+}
+
+function configOf(spec: FunctionSpec): Config {
+  const env: string[] = [];
+  for (const k in spec.env) env.push(k, spec.env[k]!);
+  return { name: spec.name, version: spec.version, artifactDir: spec.artifactDir, memoryMB: spec.memoryMB, fuel: spec.fuel, env };
+}
+
+/** `spec` asks for the configuration `a` describes. */
+function sameConfig(a: Config, spec: FunctionSpec): boolean {
+  if (a.name !== spec.name || a.version !== spec.version || a.artifactDir !== spec.artifactDir) return false;
+  if (!Object.is(a.memoryMB, spec.memoryMB) || !Object.is(a.fuel, spec.fuel)) return false;
+  let i = 0;
+  for (const k in spec.env) {
+    if (a.env[i] !== k || a.env[i + 1] !== spec.env[k]) return false;
+    i += 2;
+  }
+  return i === a.env.length;
+}
+
 interface FunctionState {
-  key: string;
+  config: Config;
   hot?: GuestInstance;
   pool?: InstancePool;
 }
@@ -57,7 +83,7 @@ export class Executor {
   dropArtifact(dir: string): void {
     this.artifacts.delete(dir);
     for (const [slot, st] of this.functions) {
-      if (!st.key.includes(JSON.stringify(dir))) continue;
+      if (st.config.artifactDir !== dir) continue;
       st.pool?.close();
       this.functions.delete(slot);
     }
@@ -70,11 +96,10 @@ export class Executor {
   }
 
   private state(spec: FunctionSpec): FunctionState {
-    const key = specKey(spec);
     let st = this.functions.get(slotOf(spec));
-    if (!st || st.key !== key) {
+    if (!st || !sameConfig(st.config, spec)) {
       st?.pool?.close();
-      st = { key };
+      st = { config: configOf(spec) };
       this.functions.set(slotOf(spec), st);
     }
     if (spec.prewarm > 0 && !st.pool) {
@@ -101,7 +126,7 @@ export class Executor {
   /** Which ready instances this executor holds for a function (dispatch affinity). */
   readiness(spec: FunctionSpec): { hot: boolean; pooled: number } {
     const st = this.functions.get(slotOf(spec));
-    if (!st || st.key !== specKey(spec)) return { hot: false, pooled: 0 };
+    if (!st || !sameConfig(st.config, spec)) return { hot: false, pooled: 0 };
     return { hot: !!st.hot, pooled: st.pool?.available ?? 0 };
   }
 
@@ -153,6 +178,8 @@ export class Executor {
       result.fuelUsed = inst.limits.fuelUsed;
       result.memoryBytes = inst.limits.memoryBytes();
       if (reuse && !inst.poisoned && !result.error && !st.hot && this.functions.get(slotOf(spec)) === st) st.hot = inst;
+      // Everything the result needs is copied out of the guest by now.
+      if (st.hot !== inst) releaseInstance(inst);
     }
     result.durationMs = performance.now() - t0;
     return result;

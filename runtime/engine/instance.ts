@@ -3,12 +3,13 @@
 // preview1 module (art.mode 'preview1') skip the component: one core instance on Wisp's own
 // preview1 host (runtime/wasi/preview1, docs/runtime.md).
 
-import { PREVIEW1_FILE } from '../../compiler/artifact.js';
 import { createWasiHost } from '../wasi/index.js';
+import { lowerScalarImports } from '../wasi/direct.js';
 import type { ByteSink } from '../wasi/sink.js';
-import { PREVIEW1_MODULE, Preview1Host, importAliases, type Preview1Imports } from '../wasi/preview1/index.js';
 import { InstanceLimits, MemoryLimitExceeded } from './limits.js';
+import { SnapshotMemories } from './snapshot.js';
 import type { LoadedArtifact } from './loader.js';
+import { createPreview1Instance } from './preview1-instance.js';
 import type { CompiledArtifact } from './module-cache.js';
 import type { FunctionSpec } from './types.js';
 
@@ -40,19 +41,6 @@ export interface GuestInstance {
 
 const MiB = 1024 * 1024;
 
-/** Per compiled module: its renamed duplicate preview1 imports (`fd_write [v2]`), usually none. */
-const aliasCache = new WeakMap<WebAssembly.Module, [string, string][]>();
-
-function preview1Namespace(module: WebAssembly.Module, imports: Preview1Imports): Preview1Imports {
-  let aliases = aliasCache.get(module);
-  if (!aliases) aliasCache.set(module, (aliases = importAliases(module)));
-  if (aliases.length === 0) return imports;
-  const ns = { ...imports };
-  for (const [alias, name] of aliases) ns[alias] = imports[name]!;
-  return ns;
-}
-const NO_EXPORTS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
-
 export function createInstance(
   art: LoadedArtifact,
   compiled: CompiledArtifact,
@@ -62,22 +50,7 @@ export function createInstance(
   const limits = new InstanceLimits(spec.memoryMB * MiB, spec.fuel);
   let inst: GuestInstance;
   if (art.mode === 'preview1') {
-    const module = compiled.modules.get(PREVIEW1_FILE);
-    if (!module) throw new Error(`artifact ${art.dir} has no core module ${PREVIEW1_FILE}`);
-    const host = new Preview1Host({
-      args: [spec.name],
-      env: spec.env,
-      stdoutLimit: io.responseBytes,
-      stderrLimit: io.logBytes,
-      stdoutIsResponse: true,
-    });
-    const imports = limits.imports();
-    imports[PREVIEW1_MODULE] = preview1Namespace(module, host.imports);
-    const instance = new WebAssembly.Instance(module, imports);
-    const memory = instance.exports.memory as WebAssembly.Memory;
-    host.bind(memory);
-    limits.memories.add(memory);
-    inst = { wasi: { ctx: host }, limits, exports: NO_EXPORTS, start: instance.exports._start as () => void, poisoned: false, invocations: 0 };
+    inst = createPreview1Instance(art, compiled, spec, io, limits);
   } else {
     const wasi = createWasiHost({
       env: spec.env,
@@ -93,13 +66,14 @@ export function createInstance(
       if (!m) throw new Error(`artifact ${art.dir} has no core module ${file}`);
       return m;
     };
+    const memories = new SnapshotMemories(art.meta.snapshots, compiled.modules);
     const exports = art.instantiate(getCoreModule, wasi.imports, (module, imports) => {
-      const all = { ...imports, ...limitImports };
+      const all = { ...lowerScalarImports(imports ?? {}, wasi.imports), ...limitImports, ...memories.importsFor(module) };
       const instance = new WebAssembly.Instance(module, all);
       limits.track(instance, all);
       return instance;
     });
-    inst = { wasi, limits, exports, poisoned: false, invocations: 0 };
+    inst = { wasi, limits, exports: memories.exports(exports, spec.reuse), poisoned: false, invocations: 0 };
   }
   const atStart = limits.memoryBytes();
   if (atStart > limits.memoryCapBytes) {

@@ -16,7 +16,7 @@ import { randomFillSync } from 'node:crypto';
 import { GuestExit } from '../errors.js';
 import { sleepMs } from '../io.js';
 import { ByteSink } from '../sink.js';
-import { Clock, Errno, EventType, Filetype, Rights, SUBSCRIPTION_CLOCK_ABSTIME } from './abi.js';
+import { Clock, Errno, EventType, Filetype, PREVIEW1_FUNCTIONS, Rights, SUBSCRIPTION_CLOCK_ABSTIME, baseName } from './abi.js';
 
 export interface Preview1Config {
   /** argv; by convention [function name]. */
@@ -39,28 +39,35 @@ const enc = new TextEncoder();
 
 /** NUL-terminated strings laid out back to back, as args_get / environ_get want them. */
 interface StringList {
-  items: string[];
-  /** UTF-8 length of each item, without its NUL. */
-  lengths: number[];
-  /** Sum of (length + 1). */
-  bytes: number;
+  count: number;
+  /** Every item followed by its NUL. */
+  joined: string;
+  /** UTF-8 length of `joined`. */
+  size: number;
+  /** Where each item starts, in bytes from the first. */
+  offsets: number[];
 }
 
+/** An environment is ~20 short, nearly always ASCII strings: measured once as a whole, and
+ *  encoded straight into the guest's memory by environ_get. */
 function stringList(items: string[]): StringList {
-  let bytes = 0;
-  const lengths = items.map((s) => {
-    const n = Buffer.byteLength(s, 'utf8');
-    bytes += n + 1;
-    return n;
-  });
-  return { items, lengths, bytes };
+  let joined = '';
+  for (const s of items) joined += s + '\0';
+  const size = Buffer.byteLength(joined, 'utf8');
+  const ascii = size === joined.length;
+  const offsets = new Array<number>(items.length);
+  let at = 0;
+  for (let i = 0; i < items.length; i++) {
+    offsets[i] = at;
+    at += (ascii ? items[i]!.length : Buffer.byteLength(items[i]!, 'utf8')) + 1;
+  }
+  return { count: items.length, joined, size, offsets };
 }
 
 const realtimeNs = () => BigInt(Date.now()) * 1_000_000n;
 const monotonicNs = () => process.hrtime.bigint();
 
 export class Preview1Host {
-  readonly imports: Preview1Imports;
   readonly args: string[];
   stdout: ByteSink;
   stderr: ByteSink;
@@ -75,6 +82,7 @@ export class Preview1Host {
   /** Bit i set: the guest closed fd i (0..2) in this invocation. */
   private closedFds = 0;
 
+  private allImports?: Preview1Imports;
   private memory?: WebAssembly.Memory;
   private buf: ArrayBuffer | undefined;
   private u8: Uint8Array = EMPTY;
@@ -85,11 +93,17 @@ export class Preview1Host {
     this.env = config.env;
     this.stdout = this.newStdout();
     this.stderr = new ByteSink(config.stderrLimit);
-    this.imports = makeImports(this);
   }
 
-  /** The guest's memory (its `memory` export), once instantiated. */
-  bind(memory: WebAssembly.Memory): void {
+  /** Every preview1 function, bound to this host. Instances link only what their module
+   *  imports (`linkPreview1`), which is usually a handful. */
+  get imports(): Preview1Imports {
+    return (this.allImports ??= importsFor(this, PREVIEW1_FUNCTIONS));
+  }
+
+  /** The guest's memory, once instantiated; undefined once the instance is released (every
+   *  pointer is then out of bounds). */
+  bind(memory: WebAssembly.Memory | undefined): void {
     this.memory = memory;
     this.buf = undefined;
   }
@@ -133,8 +147,8 @@ export class Preview1Host {
     countPtr >>>= 0;
     sizePtr >>>= 0;
     if (!this.ok(countPtr, 4) || !this.ok(sizePtr, 4)) return Errno.FAULT;
-    this.dv.setUint32(countPtr, list.items.length, true);
-    this.dv.setUint32(sizePtr, list.bytes, true);
+    this.dv.setUint32(countPtr, list.count, true);
+    this.dv.setUint32(sizePtr, list.size, true);
     return Errno.SUCCESS;
   }
 
@@ -142,17 +156,11 @@ export class Preview1Host {
     this.view();
     ptrsPtr >>>= 0;
     bufPtr >>>= 0;
-    const n = list.items.length;
-    if (!this.ok(ptrsPtr, n * 4) || !this.ok(bufPtr, list.bytes)) return Errno.FAULT;
-    const { u8, dv } = this;
-    let at = bufPtr;
-    for (let i = 0; i < n; i++) {
-      dv.setUint32(ptrsPtr + i * 4, at, true);
-      const len = list.lengths[i]!;
-      if (len > 0) enc.encodeInto(list.items[i]!, u8.subarray(at, at + len));
-      u8[at + len] = 0;
-      at += len + 1;
-    }
+    const n = list.count;
+    if (!this.ok(ptrsPtr, n * 4) || !this.ok(bufPtr, list.size)) return Errno.FAULT;
+    const { dv } = this;
+    for (let i = 0; i < n; i++) dv.setUint32(ptrsPtr + i * 4, bufPtr + list.offsets[i]!, true);
+    if (list.size > 0) enc.encodeInto(list.joined, this.u8.subarray(bufPtr, bufPtr + list.size));
     return Errno.SUCCESS;
   }
 
@@ -388,60 +396,72 @@ export class Preview1Host {
   }
 }
 
-/** The import object: bound methods for the real calls, deny-by-default stubs for the rest. */
-function makeImports(h: Preview1Host): Preview1Imports {
-  const stdio = (fd: number) => fd >= 0 && fd <= 2;
-  // On an fd that is not stdio there is nothing (EBADF: no preopens, no opened files); on
-  // stdio the operation is refused with the errno POSIX gives for a pipe.
-  const onFd = (stdioErrno: number) => (fd: number) => (stdio(fd) ? stdioErrno : Errno.BADF);
-  return {
-    args_get: (a: number, b: number) => h.args_get(a, b),
-    args_sizes_get: (a: number, b: number) => h.args_sizes_get(a, b),
-    environ_get: (a: number, b: number) => h.environ_get(a, b),
-    environ_sizes_get: (a: number, b: number) => h.environ_sizes_get(a, b),
-    clock_res_get: (id: number, p: number) => h.clock_res_get(id, p),
-    clock_time_get: (id: number, prec: bigint, p: number) => h.clock_time_get(id, prec, p),
-    fd_advise: onFd(Errno.SPIPE),
-    fd_allocate: onFd(Errno.SPIPE),
-    fd_close: (fd: number) => h.fd_close(fd),
-    fd_datasync: onFd(Errno.INVAL),
-    fd_fdstat_get: (fd: number, p: number) => h.fd_fdstat_get(fd, p),
-    // Accept "no flags" (what a guest reading back its flags writes), refuse the rest.
-    fd_fdstat_set_flags: (fd: number, flags: number) => (stdio(fd) ? ((flags & 0xffff) === 0 ? Errno.SUCCESS : Errno.NOTSUP) : Errno.BADF),
-    fd_fdstat_set_rights: onFd(Errno.NOTCAPABLE),
-    fd_filestat_get: (fd: number, p: number) => h.fd_filestat_get(fd, p),
-    fd_filestat_set_size: onFd(Errno.INVAL),
-    fd_filestat_set_times: onFd(Errno.NOTCAPABLE),
-    fd_pread: onFd(Errno.SPIPE),
-    fd_prestat_get: () => Errno.BADF,
-    fd_prestat_dir_name: () => Errno.BADF,
-    fd_pwrite: onFd(Errno.SPIPE),
-    fd_read: (fd: number, iovs: number, n: number, p: number) => h.fd_read(fd, iovs, n, p),
-    fd_readdir: onFd(Errno.NOTDIR),
-    fd_renumber: (from: number, to: number) => (stdio(from) && stdio(to) ? Errno.NOTSUP : Errno.BADF),
-    fd_seek: onFd(Errno.SPIPE),
-    fd_sync: onFd(Errno.INVAL),
-    fd_tell: onFd(Errno.SPIPE),
-    fd_write: (fd: number, iovs: number, n: number, p: number) => h.fd_write(fd, iovs, n, p),
-    // No preopened directories: every path is relative to an fd that is no directory.
-    path_create_directory: onFd(Errno.NOTDIR),
-    path_filestat_get: onFd(Errno.NOTDIR),
-    path_filestat_set_times: onFd(Errno.NOTDIR),
-    path_link: onFd(Errno.NOTDIR),
-    path_open: onFd(Errno.NOTDIR),
-    path_readlink: onFd(Errno.NOTDIR),
-    path_remove_directory: onFd(Errno.NOTDIR),
-    path_rename: onFd(Errno.NOTDIR),
-    path_symlink: (_old: number, _oldLen: number, fd: number) => (stdio(fd) ? Errno.NOTDIR : Errno.BADF),
-    path_unlink_file: onFd(Errno.NOTDIR),
-    poll_oneoff: (i: number, o: number, n: number, p: number) => h.poll_oneoff(i, o, n, p),
-    proc_exit: (code: number) => h.proc_exit(code),
-    proc_raise: () => Errno.NOSYS,
-    sched_yield: () => Errno.SUCCESS,
-    random_get: (p: number, n: number) => h.random_get(p, n),
-    sock_accept: onFd(Errno.NOTSOCK),
-    sock_recv: onFd(Errno.NOTSOCK),
-    sock_send: onFd(Errno.NOTSOCK),
-    sock_shutdown: onFd(Errno.NOTSOCK),
-  };
+const stdio = (fd: number) => fd >= 0 && fd <= 2;
+// On an fd that is not stdio there is nothing (EBADF: no preopens, no opened files); on
+// stdio the operation is refused with the errno POSIX gives for a pipe.
+const onFd = (stdioErrno: number) => (fd: number) => (stdio(fd) ? stdioErrno : Errno.BADF);
+const constant = (f: Fn) => () => f;
+
+/** Per function: what a host links for it. The real calls close over the host; the
+ *  deny-by-default stubs hold no state and are shared by every instance. */
+const IMPORTS: Record<string, (h: Preview1Host) => Fn> = {
+  args_get: (h) => (a: number, b: number) => h.args_get(a, b),
+  args_sizes_get: (h) => (a: number, b: number) => h.args_sizes_get(a, b),
+  environ_get: (h) => (a: number, b: number) => h.environ_get(a, b),
+  environ_sizes_get: (h) => (a: number, b: number) => h.environ_sizes_get(a, b),
+  clock_res_get: (h) => (id: number, p: number) => h.clock_res_get(id, p),
+  clock_time_get: (h) => (id: number, prec: bigint, p: number) => h.clock_time_get(id, prec, p),
+  fd_advise: constant(onFd(Errno.SPIPE)),
+  fd_allocate: constant(onFd(Errno.SPIPE)),
+  fd_close: (h) => (fd: number) => h.fd_close(fd),
+  fd_datasync: constant(onFd(Errno.INVAL)),
+  fd_fdstat_get: (h) => (fd: number, p: number) => h.fd_fdstat_get(fd, p),
+  // Accept "no flags" (what a guest reading back its flags writes), refuse the rest.
+  fd_fdstat_set_flags: constant((fd: number, flags: number) => (stdio(fd) ? ((flags & 0xffff) === 0 ? Errno.SUCCESS : Errno.NOTSUP) : Errno.BADF)),
+  fd_fdstat_set_rights: constant(onFd(Errno.NOTCAPABLE)),
+  fd_filestat_get: (h) => (fd: number, p: number) => h.fd_filestat_get(fd, p),
+  fd_filestat_set_size: constant(onFd(Errno.INVAL)),
+  fd_filestat_set_times: constant(onFd(Errno.NOTCAPABLE)),
+  fd_pread: constant(onFd(Errno.SPIPE)),
+  fd_prestat_get: constant(() => Errno.BADF),
+  fd_prestat_dir_name: constant(() => Errno.BADF),
+  fd_pwrite: constant(onFd(Errno.SPIPE)),
+  fd_read: (h) => (fd: number, iovs: number, n: number, p: number) => h.fd_read(fd, iovs, n, p),
+  fd_readdir: constant(onFd(Errno.NOTDIR)),
+  fd_renumber: constant((from: number, to: number) => (stdio(from) && stdio(to) ? Errno.NOTSUP : Errno.BADF)),
+  fd_seek: constant(onFd(Errno.SPIPE)),
+  fd_sync: constant(onFd(Errno.INVAL)),
+  fd_tell: constant(onFd(Errno.SPIPE)),
+  fd_write: (h) => (fd: number, iovs: number, n: number, p: number) => h.fd_write(fd, iovs, n, p),
+  // No preopened directories: every path is relative to an fd that is no directory.
+  path_create_directory: constant(onFd(Errno.NOTDIR)),
+  path_filestat_get: constant(onFd(Errno.NOTDIR)),
+  path_filestat_set_times: constant(onFd(Errno.NOTDIR)),
+  path_link: constant(onFd(Errno.NOTDIR)),
+  path_open: constant(onFd(Errno.NOTDIR)),
+  path_readlink: constant(onFd(Errno.NOTDIR)),
+  path_remove_directory: constant(onFd(Errno.NOTDIR)),
+  path_rename: constant(onFd(Errno.NOTDIR)),
+  path_symlink: constant((_old: number, _oldLen: number, fd: number) => (stdio(fd) ? Errno.NOTDIR : Errno.BADF)),
+  path_unlink_file: constant(onFd(Errno.NOTDIR)),
+  poll_oneoff: (h) => (i: number, o: number, n: number, p: number) => h.poll_oneoff(i, o, n, p),
+  proc_exit: (h) => (code: number) => h.proc_exit(code),
+  proc_raise: constant(() => Errno.NOSYS),
+  sched_yield: constant(() => Errno.SUCCESS),
+  random_get: (h) => (p: number, n: number) => h.random_get(p, n),
+  sock_accept: constant(onFd(Errno.NOTSOCK)),
+  sock_recv: constant(onFd(Errno.NOTSOCK)),
+  sock_send: constant(onFd(Errno.NOTSOCK)),
+  sock_shutdown: constant(onFd(Errno.NOTSOCK)),
+};
+
+/** What links `name` (a preview1 function, or a `name [vN]` alias of one) to a host. */
+export function importFactory(name: string): ((h: Preview1Host) => Fn) | undefined {
+  return IMPORTS[baseName(name)];
+}
+
+function importsFor(h: Preview1Host, names: readonly string[]): Preview1Imports {
+  const ns: Preview1Imports = {};
+  for (const name of names) ns[name] = importFactory(name)!(h);
+  return ns;
 }

@@ -1,0 +1,133 @@
+// A preview1 command module rewritten to import its linear memory instead of defining it, so
+// that the runtime can hand each new instance an already-allocated, zeroed memory from a pool
+// (runtime/engine/memory-pool.ts) instead of paying for a fresh reservation and its page faults.
+// V8 copies the data segments into an imported memory at instantiation, exactly as into its own.
+//
+// The import carries the memory's original limits; since the JS API of Node 20 cannot reflect
+// them, they are also written to a custom section the runtime reads (`memoryTypeOf`).
+
+import { DecodeError, Reader, Writer } from './fuel/bytes.js';
+
+export const MEMORY_IMPORT = { module: 'wisp:memory', name: 'memory' } as const;
+/** Custom section: u32 initial pages, u8 has-maximum, [u32 maximum pages]. */
+export const MEMORY_TYPE_SECTION = 'wisp:memory';
+
+export interface MemoryType {
+  initial: number;
+  maximum?: number;
+}
+
+const SEC_CUSTOM = 0;
+const SEC_TYPE = 1;
+const SEC_IMPORT = 2;
+const SEC_MEMORY = 5;
+const KIND_MEMORY = 2;
+
+interface Section {
+  id: number;
+  start: number;
+  end: number;
+}
+
+function sections(bytes: Uint8Array): Section[] {
+  const r = new Reader(bytes, 8);
+  const out: Section[] = [];
+  while (!r.eof()) {
+    const id = r.byte();
+    const size = r.u32();
+    out.push({ id, start: r.pos, end: r.pos + size });
+    r.skip(size);
+  }
+  return out;
+}
+
+/** Whether any import of the section is a memory. */
+function importsMemory(bytes: Uint8Array, s: Section): boolean {
+  const r = new Reader(bytes, s.start, s.end);
+  for (let n = r.u32(); n > 0; n--) {
+    r.skip(r.u32());
+    r.skip(r.u32());
+    const kind = r.byte();
+    if (kind === KIND_MEMORY) return true;
+    if (kind === 0) r.u32();
+    else if (kind === 1) (r.byte(), limits(r));
+    else if (kind === 3) (r.byte(), r.byte());
+    else if (kind === 4) (r.byte(), r.u32());
+    else throw new DecodeError(`unknown import kind ${kind}`);
+  }
+  return false;
+}
+
+function limits(r: Reader): { flags: number; min: number; max?: number } {
+  const flags = r.byte();
+  const min = r.u32();
+  return flags & 1 ? { flags, min, max: r.u32() } : { flags, min };
+}
+
+function section(w: Writer, id: number, body: Writer): void {
+  w.byte(id);
+  w.u32(body.len);
+  w.bytes(body.buf, 0, body.len);
+}
+
+/**
+ * `bytes` with its one defined memory turned into (import "wisp:memory" "memory") with the same
+ * limits, or undefined when the module does not fit: no memory or several, a memory import
+ * already, shared or 64-bit memory. Indices do not move: memory 0 stays memory 0.
+ */
+export function importMemory(bytes: Uint8Array): Uint8Array<ArrayBuffer> | undefined {
+  const secs = sections(bytes);
+  const mem = secs.find((s) => s.id === SEC_MEMORY);
+  const imp = secs.find((s) => s.id === SEC_IMPORT);
+  if (!mem || (imp && importsMemory(bytes, imp))) return undefined;
+  const r = new Reader(bytes, mem.start, mem.end);
+  if (r.u32() !== 1) return undefined;
+  const lim = limits(r);
+  if (lim.flags > 1) return undefined;
+
+  const imports = new Writer();
+  if (imp) {
+    const ir = new Reader(bytes, imp.start, imp.end);
+    imports.u32(ir.u32() + 1);
+    imports.bytes(bytes, ir.pos, imp.end);
+  } else {
+    imports.u32(1);
+  }
+  imports.name(MEMORY_IMPORT.module);
+  imports.name(MEMORY_IMPORT.name);
+  imports.byte(KIND_MEMORY);
+  imports.bytes(bytes, mem.start + 1, mem.end);
+
+  const w = new Writer(bytes.length + 64);
+  w.bytes(bytes, 0, 8);
+  // The import section goes where it was, or right after the type section if there was none.
+  const anchor = imp ?? secs.find((s) => s.id === SEC_TYPE);
+  if (!anchor) section(w, SEC_IMPORT, imports);
+  for (const s of secs) {
+    if (s.id === SEC_MEMORY) continue;
+    if (s === imp) {
+      section(w, SEC_IMPORT, imports);
+      continue;
+    }
+    w.byte(s.id);
+    w.u32(s.end - s.start);
+    w.bytes(bytes, s.start, s.end);
+    if (s === anchor && !imp) section(w, SEC_IMPORT, imports);
+  }
+  const type = new Writer(16);
+  type.name(MEMORY_TYPE_SECTION);
+  type.u32(lim.min);
+  type.byte(lim.max === undefined ? 0 : 1);
+  if (lim.max !== undefined) type.u32(lim.max);
+  section(w, SEC_CUSTOM, type);
+  return w.buf.slice(0, w.len);
+}
+
+/** The limits of the memory a rewritten module imports; undefined for any other module. */
+export function memoryTypeOf(module: WebAssembly.Module): MemoryType | undefined {
+  const [data] = WebAssembly.Module.customSections(module, MEMORY_TYPE_SECTION);
+  if (!data) return undefined;
+  const r = new Reader(new Uint8Array(data));
+  const initial = r.u32();
+  return r.byte() ? { initial, maximum: r.u32() } : { initial };
+}

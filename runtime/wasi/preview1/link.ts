@@ -1,0 +1,31 @@
+// The preview1 namespace one instance is linked with: only the functions its module imports
+// (a C hello imports 7 of the 46), each bound to the instance's own host.
+
+import { MODULE } from './abi.js';
+import { importFactory, type Preview1Host, type Preview1Imports } from './host.js';
+
+type Link = [importName: string, make: (h: Preview1Host) => Preview1Imports[string]];
+
+/** Per compiled module; a module is immutable, so what it imports never changes. */
+const links = new WeakMap<WebAssembly.Module, Link[]>();
+
+function linksOf(module: WebAssembly.Module): Link[] {
+  let l = links.get(module);
+  if (!l) {
+    l = [];
+    for (const i of WebAssembly.Module.imports(module)) {
+      if (i.module !== MODULE || i.kind !== 'function') continue;
+      const make = importFactory(i.name);
+      // Unknown names are left out: instantiation then fails with V8's own LinkError.
+      if (make) l.push([i.name, make]);
+    }
+    links.set(module, l);
+  }
+  return l;
+}
+
+export function linkPreview1(module: WebAssembly.Module, host: Preview1Host): Preview1Imports {
+  const ns: Preview1Imports = {};
+  for (const [name, make] of linksOf(module)) ns[name] = make(host);
+  return ns;
+}
