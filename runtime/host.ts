@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { readMeta } from '../compiler/artifact.js';
 import { mountControlPlane } from './api/routes.js';
 import { parseKeys, resolveKeys } from './api/auth.js';
-import { Engine, type EngineOptions } from './engine/engine.js';
+import { Engine, type EngineOptions, type Isolation } from './engine/engine.js';
 import { ManifestFunctions } from './functions/manifest.js';
 import { createApp } from './http/app.js';
 import { StreamLog, type InvocationLog } from './http/log.js';
@@ -61,6 +61,17 @@ export interface Host extends RunningServer {
   dataDir: string;
 }
 
+/**
+ * Where guests run: 'auto' unless $WISP_ISOLATION says 'worker' (every guest in a worker thread)
+ * or 'inline' (every guest on the main thread: no wall-clock limit). runtime/engine/engine.ts.
+ */
+function isolationFromEnv(): Isolation {
+  const v = process.env.WISP_ISOLATION;
+  if (v === undefined || v === '') return 'auto';
+  if (v === 'auto' || v === 'worker' || v === 'inline') return v;
+  throw new Error(`WISP_ISOLATION must be auto, worker or inline, got '${v}'`);
+}
+
 /** Scratch older than this is surely abandoned (a build in progress renames well before). */
 const SCRATCH_TTL_MS = 30 * 60 * 1000;
 
@@ -111,7 +122,7 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
     throw e;
   }
 
-  const engine = new Engine(opts.engine);
+  const engine = new Engine({ isolation: isolationFromEnv(), ...opts.engine });
   const resolver: Resolver = opts.resolver ?? {
     resolve: (name, qualifier) => {
       const { spec, config } = registry.resolve(name, qualifier);

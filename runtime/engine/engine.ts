@@ -5,10 +5,11 @@
 //   warm       compiled modules cached: only instantiate
 //   cold       read + compile + instantiate
 //
-// Compiling happens here, on the main thread (WebAssembly.compile runs on V8's background
-// threads); guests run in worker threads (isolation 'worker', the default) so a guest past its
-// deadline can be stopped, or on the calling thread (isolation 'inline': no wall-clock limit,
-// for benchmarks and trusted fuel-bounded code).
+// Compiling happens here, on the main thread. Guests run in worker threads (isolation 'worker',
+// the default) so a guest past its deadline can be stopped; or on the calling thread
+// (isolation 'inline': no wall-clock limit, for benchmarks and trusted fuel-bounded code); or
+// 'auto' (what `wisp up` uses): small preview1 commands start on the calling thread on a
+// bounded slice and start over in a worker if they leave it (speculation.ts).
 
 import { availableParallelism } from 'node:os';
 import { errors } from './errors.js';
@@ -16,6 +17,7 @@ import { Executor, slotOf } from './executor.js';
 import type { IoLimits } from './instance.js';
 import { compileArtifact, loadArtifact, type LoadedArtifact } from './loader.js';
 import { ModuleCache, type CompiledArtifact } from './module-cache.js';
+import { Backoff, speculationEligible } from './speculation.js';
 import type { FunctionSpec, InvokeRequest, InvokeResult } from './types.js';
 import { WorkerPool, type JobOutcome } from './worker/pool.js';
 
@@ -26,8 +28,8 @@ export interface EngineOptions {
   responseBytes?: number;
   /** Per-invocation log cap (default 256 KiB); beyond it lines are dropped and marked. */
   logBytes?: number;
-  /** Where guests run (default 'worker'). */
-  isolation?: 'worker' | 'inline';
+  /** Where guests run (default 'worker'; see the top of this file). */
+  isolation?: Isolation;
   /** Run commands built from a plain WASI preview1 module on Wisp's own preview1 host instead
    *  of the component adapter + jco glue (default true; WISP_PREVIEW1=0 turns it off). */
   preview1?: boolean;
@@ -40,6 +42,8 @@ export interface EngineOptions {
   onBackgroundError?: (e: unknown) => void;
 }
 
+export type Isolation = 'worker' | 'inline' | 'auto';
+
 export interface EngineStats {
   compiledArtifacts: number;
   compiledBytes: number;
@@ -47,6 +51,10 @@ export interface EngineStats {
   busyWorkers: number;
   queued: number;
   workersReplaced: number;
+  /** Isolation 'auto': invocations answered by a speculative run on the calling thread, and
+   *  speculative runs abandoned (those invocations then ran in a worker). */
+  speculated: number;
+  speculationsAbandoned: number;
 }
 
 export class Engine {
@@ -55,6 +63,11 @@ export class Engine {
   private artifacts = new Map<string, Promise<LoadedArtifact>>();
   private compiling = new Map<string, Promise<CompiledArtifact>>();
   private readonly inline?: Executor;
+  /** Isolation 'auto': the calling thread's executor for speculative runs. */
+  private readonly speculator?: Executor;
+  private readonly backoff = new Backoff();
+  private speculated = 0;
+  private speculationsAbandoned = 0;
   private readonly pool?: WorkerPool;
   private readonly onBackgroundError: (e: unknown) => void;
   readonly preview1: boolean;
@@ -66,10 +79,12 @@ export class Engine {
     this.modules = new ModuleCache(opts.moduleCacheBytes ?? 512 * 1024 * 1024, (dir) => {
       this.pool?.broadcast({ type: 'drop', dir });
       this.inline?.dropArtifact(dir);
+      this.speculator?.dropArtifact(dir);
     });
     if (opts.isolation === 'inline') {
       this.inline = new Executor(this.io, this.onBackgroundError);
     } else {
+      if (opts.isolation === 'auto') this.speculator = new Executor(this.io, this.onBackgroundError);
       const cores = availableParallelism();
       const min = opts.minWorkers ?? Math.max(2, cores);
       this.pool = new WorkerPool({
@@ -107,8 +122,7 @@ export class Engine {
     return { compiled, cold: true };
   }
 
-  private async inlineReady(art: LoadedArtifact, compiled: CompiledArtifact): Promise<Executor> {
-    const ex = this.inline!;
+  private async inlineReady(art: LoadedArtifact, compiled: CompiledArtifact, ex = this.inline!): Promise<Executor> {
     if (!ex.hasArtifact(art.dir)) ex.addArtifact({ art, compiled });
     return ex;
   }
@@ -130,6 +144,7 @@ export class Engine {
   /** Forget a function's instances (config changed, function deleted). */
   evict(name: string): void {
     this.inline?.evict(name);
+    this.speculator?.evict(name);
     this.pool?.broadcast({ type: 'evict', name });
   }
 
@@ -141,6 +156,17 @@ export class Engine {
       const r = (await this.inlineReady(art, compiled)).invoke(spec, req, cold);
       r.durationMs = performance.now() - t0;
       return r;
+    }
+    if (this.speculator && speculationEligible(art, spec) && this.backoff.allowed(slotOf(spec))) {
+      const r = (await this.inlineReady(art, compiled, this.speculator)).speculate(spec, req, cold);
+      if (r) {
+        this.speculated++;
+        r.durationMs = performance.now() - t0;
+        return r;
+      }
+      // Left its slice: this one starts over in a worker, and so do the next for a while.
+      this.speculationsAbandoned++;
+      this.backoff.hold(slotOf(spec));
     }
     const outcome = await this.pool!.run({
       msg: { type: 'invoke', spec, req, cold },
@@ -161,11 +187,14 @@ export class Engine {
       busyWorkers: this.pool?.busy ?? 0,
       queued: this.pool?.queued ?? 0,
       workersReplaced: this.pool?.replaced ?? 0,
+      speculated: this.speculated,
+      speculationsAbandoned: this.speculationsAbandoned,
     };
   }
 
   async close(): Promise<void> {
     this.inline?.close();
+    this.speculator?.close();
     await this.pool?.close();
   }
 }

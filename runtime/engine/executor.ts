@@ -9,6 +9,7 @@ import type { LoadedArtifact } from './loader.js';
 import type { CompiledArtifact } from './module-cache.js';
 import { InstancePool } from './pool.js';
 import { releaseInstance } from './preview1-instance.js';
+import { abandon, newRun, SLICE_FUEL, type SpeculativeRun } from './speculation.js';
 import { commandOutput, runInvocation } from './run.js';
 import { GuestExit } from '../wasi/index.js';
 import type { FunctionSpec, InvokeRequest, InvokeResult, Tier } from './types.js';
@@ -132,27 +133,46 @@ export class Executor {
 
   /** `cold`: the caller compiled the modules for this request. Runs synchronously. */
   invoke(spec: FunctionSpec, req: InvokeRequest, cold: boolean): InvokeResult {
+    return this.run(spec, req, cold)!;
+  }
+
+  /**
+   * A speculative run on a fresh instance (speculation.ts): the result, or undefined when the
+   * run left its slice and the invocation must start over elsewhere with its full limits.
+   */
+  speculate(spec: FunctionSpec, req: InvokeRequest, cold: boolean): InvokeResult | undefined {
+    return this.run(spec, req, cold, newRun());
+  }
+
+  private run(spec: FunctionSpec, req: InvokeRequest, cold: boolean, speculation?: SpeculativeRun): InvokeResult | undefined {
     const t0 = performance.now();
     const { art, compiled } = this.ready(spec.artifactDir);
     const shape = art.meta.shape;
     const st = this.state(spec);
     const reuse = spec.reuse && shape === 'http';
     const result: InvokeResult = { tier: cold ? 'cold' : 'warm', shape, logs: [], logsTruncated: false, durationMs: 0 };
+    // A slice smaller than the function's own budget: running out of it is no answer.
+    const sliced = speculation !== undefined && spec.fuel > SLICE_FUEL;
 
     let inst: GuestInstance | undefined;
-    if (reuse && st.hot && !st.hot.poisoned) {
+    if (speculation) {
+      // Always a fresh instance: hot and pooled ones belong to the non-speculative path.
+    } else if (reuse && st.hot && !st.hot.poisoned) {
       [inst, st.hot, result.tier] = [st.hot, undefined, 'hot' as Tier];
     } else if ((inst = st.pool?.take())) {
       result.tier = 'prewarmed';
     }
     try {
-      inst ??= createInstance(art, compiled, spec, this.io);
-      inst.limits.begin(spec.fuel);
+      inst ??= createInstance(art, compiled, spec, this.io, speculation);
+      inst.limits.begin(sliced ? SLICE_FUEL : spec.fuel);
       const out = runInvocation(shape, inst, spec, req, this.io);
       if ('code' in out) result.error = out;
       else result.response = out;
     } catch (e) {
       if (inst) inst.poisoned = true;
+      // The calling thread's stack is not a worker's (4 MiB): where the guest's recursion ends
+      // must not depend on where it ran, so that answer comes from a worker.
+      if (speculation && e instanceof RangeError) abandon(speculation, 'engine stack');
       if (e instanceof GuestExit && e.code === 0 && shape === 'command' && inst) {
         // exit(0) is a command's normal end (Go's runtime always ends this way): answer with its output.
         const out = commandOutputOrError(inst, this.io);
@@ -161,6 +181,11 @@ export class Executor {
       } else {
         result.error = classifyGuestError(e, inst?.limits, inst?.wasi.ctx.responseOverflowed, this.io.responseBytes);
       }
+    }
+    if (inst && speculation && (speculation.abandoned !== undefined || (sliced && inst.limits.overdrawn))) {
+      inst.poisoned = true;
+      releaseInstance(inst);
+      return undefined;
     }
     if (inst) {
       // Charges after the last check can overdraw the budget slightly (docs/fuel.md): an

@@ -10,6 +10,7 @@ import { InstanceLimits, MemoryLimitExceeded } from './limits.js';
 import { SnapshotMemories } from './snapshot.js';
 import type { LoadedArtifact } from './loader.js';
 import { createPreview1Instance } from './preview1-instance.js';
+import type { SpeculativeRun } from './speculation.js';
 import type { CompiledArtifact } from './module-cache.js';
 import type { FunctionSpec } from './types.js';
 
@@ -46,11 +47,13 @@ export function createInstance(
   compiled: CompiledArtifact,
   spec: FunctionSpec,
   io: IoLimits,
+  /** Only for speculative runs, which only preview1 artifacts make (speculation.ts). */
+  run?: SpeculativeRun,
 ): GuestInstance {
   const limits = new InstanceLimits(spec.memoryMB * MiB, spec.fuel);
   let inst: GuestInstance;
   if (art.mode === 'preview1') {
-    inst = createPreview1Instance(art, compiled, spec, io, limits);
+    inst = createPreview1Instance(art, compiled, spec, io, limits, run);
   } else {
     const wasi = createWasiHost({
       env: spec.env,

@@ -3,6 +3,8 @@
 // counter and ask the host before every memory.grow / table.grow. Un-instrumented modules
 // simply do not import these, and then only the wall-clock limit and the initial-size check apply.
 
+import { abandon, type SpeculativeRun } from './speculation.js';
+
 const PAGE = 65536;
 
 /** Thrown by the fuel import: unwinds the guest; the host answers FuelExhausted. */
@@ -29,6 +31,9 @@ export class InstanceLimits {
   readonly memories = new Set<WebAssembly.Memory>();
   /** Set when a grow was refused: a trap after it is reported as MemoryLimitExceeded. */
   growDenied = false;
+  /** Set for a speculative run (speculation.ts): it stays on its initial memory and tables,
+   *  and fuel exhaustion traps instead of throwing (a guest handler cannot catch a trap). */
+  speculation: SpeculativeRun | undefined;
   private budget = 0n;
 
   constructor(
@@ -68,16 +73,28 @@ export class InstanceLimits {
       'wisp:fuel': {
         remaining: this.fuel,
         exhausted: () => {
+          // Returning lets the instrumentation's `unreachable` trap (docs/fuel.md).
+          if (this.speculation) return;
           throw new FuelExhausted();
         },
       },
       'wisp:limits': {
         grow: (_mem: number, _currentPages: number, deltaPages: number) => {
+          if (this.speculation && deltaPages !== 0) {
+            abandon(this.speculation, 'memory.grow');
+            return 0;
+          }
           const ok = this.memoryBytes() + (deltaPages >>> 0) * PAGE <= this.memoryCapBytes;
           if (!ok) this.growDenied = true;
           return ok ? 1 : 0;
         },
-        tableGrow: (_table: number, current: number, delta: number) => ((current >>> 0) + (delta >>> 0) <= MAX_TABLE_ELEMENTS ? 1 : 0),
+        tableGrow: (_table: number, current: number, delta: number) => {
+          if (this.speculation && delta !== 0) {
+            abandon(this.speculation, 'table.grow');
+            return 0;
+          }
+          return (current >>> 0) + (delta >>> 0) <= MAX_TABLE_ELEMENTS ? 1 : 0;
+        },
       },
     };
   }

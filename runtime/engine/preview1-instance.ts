@@ -9,6 +9,7 @@ import type { GuestInstance, IoLimits } from './instance.js';
 import type { InstanceLimits } from './limits.js';
 import type { LoadedArtifact } from './loader.js';
 import { memoryPoolOf } from './memory-pool.js';
+import { abandon, meter, type SpeculativeRun } from './speculation.js';
 import type { CompiledArtifact } from './module-cache.js';
 import type { FunctionSpec } from './types.js';
 
@@ -23,6 +24,8 @@ export function createPreview1Instance(
   spec: FunctionSpec,
   io: IoLimits,
   limits: InstanceLimits,
+  /** A speculative run (speculation.ts): host calls metered, never sleeps. */
+  run?: SpeculativeRun,
 ): GuestInstance {
   const module = compiled.modules.get(PREVIEW1_FILE);
   if (!module) throw new Error(`artifact ${art.dir} has no core module ${PREVIEW1_FILE}`);
@@ -32,9 +35,11 @@ export function createPreview1Instance(
     stdoutLimit: io.responseBytes,
     stderrLimit: io.logBytes,
     stdoutIsResponse: true,
+    ...(run ? { onWouldBlock: () => abandon(run, 'the guest would sleep') } : {}),
   });
+  limits.speculation = run;
   const imports = limits.imports();
-  imports[PREVIEW1_MODULE] = linkPreview1(module, host);
+  imports[PREVIEW1_MODULE] = linkPreview1(module, host, run && ((name, f) => meter(name, f, run)));
   const pool = memoryPoolOf(module);
   const lent = pool?.take();
   if (lent) imports[MEMORY_IMPORT.module] = { [MEMORY_IMPORT.name]: lent };

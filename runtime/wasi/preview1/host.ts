@@ -28,6 +28,9 @@ export interface Preview1Config {
   stderrLimit: number;
   /** stdout is the response (commands): hitting its cap sets `responseOverflowed`. */
   stdoutIsResponse?: boolean;
+  /** The thread must not sleep (a speculative run on the main thread): a poll_oneoff that
+   *  would wait calls this and answers ENOSYS instead. */
+  onWouldBlock?: () => void;
 }
 
 type Fn = (...args: never[]) => number;
@@ -370,7 +373,13 @@ export class Preview1Host {
         for (const d of deadlines) if (d !== undefined && (earliest === undefined || d < earliest)) earliest = d;
         if (earliest === undefined) return Errno.INVAL;
         const t = monotonicNs();
-        if (earliest > t) sleepMs(Number(earliest - t) / 1e6);
+        if (earliest > t) {
+          if (this.config.onWouldBlock) {
+            this.config.onWouldBlock();
+            return Errno.NOSYS;
+          }
+          sleepMs(Number(earliest - t) / 1e6);
+        }
         expired(monotonicNs());
       }
     }

@@ -24,8 +24,13 @@ function linksOf(module: WebAssembly.Module): Link[] {
   return l;
 }
 
-export function linkPreview1(module: WebAssembly.Module, host: Preview1Host): Preview1Imports {
+/** `wrap`: a hook around each linked function (the engine meters speculative runs with it). */
+export function linkPreview1(
+  module: WebAssembly.Module,
+  host: Preview1Host,
+  wrap?: (name: string, f: Preview1Imports[string]) => Preview1Imports[string],
+): Preview1Imports {
   const ns: Preview1Imports = {};
-  for (const [name, make] of linksOf(module)) ns[name] = make(host);
+  for (const [name, make] of linksOf(module)) ns[name] = wrap ? wrap(name, make(host)) : make(host);
   return ns;
 }
