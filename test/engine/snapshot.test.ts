@@ -166,6 +166,9 @@ describe('engine: JS functions on snapshot memories', () => {
     expect(glue).not.toMatch(/[^(]WebAssembly\.promising\(/);
     expect(glue).toContain('(WebAssembly.promising ?? ((f) => f))(');
     expect(glue).not.toContain('if (!globalThis?.process?.env?.JCO_DEBUG)');
+    // debug statements do not build their arguments unless debugging is on
+    expect(glue).not.toMatch(/^[ \t]*_debugLog\(/m);
+    expect(glue).toContain('_jcoDebug && _debugLog(');
   });
 
   it('refuses to run an instance twice once it gave its memory back', async () => {
