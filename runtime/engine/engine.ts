@@ -20,6 +20,7 @@ import { ModuleCache, type CompiledArtifact } from './module-cache.js';
 import { Backoff, speculationEligible } from './speculation.js';
 import type { FunctionSpec, InvokeRequest, InvokeResult } from './types.js';
 import { WorkerPool, type JobOutcome } from './worker/pool.js';
+import { nowMs } from '../clock.js';
 
 export interface EngineOptions {
   /** Byte budget of the compiled-module cache (default 512 MiB). */
@@ -149,19 +150,19 @@ export class Engine {
   }
 
   async invoke(spec: FunctionSpec, req: InvokeRequest): Promise<InvokeResult> {
-    const t0 = performance.now();
+    const t0 = nowMs();
     const art = await this.artifact(spec.artifactDir);
     const { compiled, cold } = await this.compiled(art);
     if (this.inline) {
       const r = (await this.inlineReady(art, compiled)).invoke(spec, req, cold);
-      r.durationMs = performance.now() - t0;
+      r.durationMs = nowMs() - t0;
       return r;
     }
     if (this.speculator && speculationEligible(art, spec) && this.backoff.allowed(slotOf(spec))) {
       const r = (await this.inlineReady(art, compiled, this.speculator)).speculate(spec, req, cold);
       if (r) {
         this.speculated++;
-        r.durationMs = performance.now() - t0;
+        r.durationMs = nowMs() - t0;
         return r;
       }
       // Left its slice: this one starts over in a worker, and so do the next for a while.
@@ -175,7 +176,7 @@ export class Engine {
       artifact: () => ({ dir: art.dir, modules: compiled.modules, bytes: compiled.bytes }),
     });
     const r = resultOf(outcome, art.meta.shape, cold, spec);
-    r.durationMs = performance.now() - t0;
+    r.durationMs = nowMs() - t0;
     return r;
   }
 

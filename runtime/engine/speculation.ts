@@ -19,6 +19,7 @@
 
 import type { LoadedArtifact } from './loader.js';
 import type { FunctionSpec } from './types.js';
+import { nowMs } from '../clock.js';
 
 /**
  * One speculative run. Nothing is thrown into the guest when it leaves its slice (a guest with
@@ -61,7 +62,7 @@ export function speculationEligible(art: LoadedArtifact, spec: FunctionSpec): bo
 export class Backoff {
   private until = new Map<string, number>();
 
-  allowed(slot: string, now = performance.now()): boolean {
+  allowed(slot: string, now = nowMs()): boolean {
     const t = this.until.get(slot);
     if (t === undefined) return true;
     if (now < t) return false;
@@ -69,7 +70,7 @@ export class Backoff {
     return true;
   }
 
-  hold(slot: string, now = performance.now()): void {
+  hold(slot: string, now = nowMs()): void {
     // Bounded: slots are function versions, but a host may see many.
     if (this.until.size >= 10_000) this.until.clear();
     this.until.set(slot, now + BACKOFF_MS);
