@@ -4,7 +4,8 @@
 // main thread cannot be preempted, so a guest may run there only while its run is known to be
 // short. It is, on a small slice:
 //
-//   - fuel: at most SLICE_FUEL units (~2 ms of the tightest loop here, docs/runtime.md);
+//   - fuel: at most SLICE_FUEL units (an infinite loop leaves it after ~0.2 ms optimised, ~7 ms
+//     on its first, unoptimised run; docs/runtime.md);
 //   - host work: at most SLICE_HOST_UNITS (1 per call, plus per iovec, per KiB of randomness,
 //     per poll subscription); a call that would sleep (poll_oneoff on a clock) abandons the run;
 //   - memory: the initial memory only; any memory.grow or table.grow abandons the run.
@@ -24,8 +25,8 @@ import { nowMs } from '../clock.js';
 /**
  * One speculative run. Nothing is thrown into the guest when it leaves its slice (a guest with
  * exception handling could catch a JS exception and run on): the run is marked abandoned, the
- * host refuses the call that crossed the line (grow denied, host call answered ENOSYS, sleep
- * answered EAGAIN) and fuel exhaustion traps on the instrumentation's `unreachable`, which no
+ * host refuses the call that crossed the line (grow denied, host call or sleep answered
+ * ENOSYS) and fuel exhaustion traps on the instrumentation's `unreachable`, which no
  * guest handler can catch. Whatever the guest then answers is thrown away.
  */
 export interface SpeculativeRun {
