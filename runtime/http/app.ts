@@ -60,10 +60,10 @@ function withErrors(app: Hono<Env>): Hono<Env> {
 const isDataPlane = (target: string) => target.startsWith('/fn/') || target === '/fn' || target.startsWith('/fn?');
 
 /**
- * Two Hono apps behind one fetch: the data plane (two routes) and the rest (Lambda API, console,
- * monitoring: ~60 routes). Hono's RegExpRouter builds its matcher on the first request; with one
- * app that build (~4 ms) sat in front of a fresh host's first function response, and every
- * invocation matched against the whole API's pattern.
+ * Two Hono apps behind one Node listener: the data plane (two routes, on Wisp's own adapter,
+ * direct.ts) and the rest (Lambda API, console, monitoring: ~60 routes, on @hono/node-server,
+ * loaded on first use). Invocations match against two routes, not the whole API's pattern, and
+ * the control plane's matcher is built on its own first request.
  */
 export function createApp(opts: AppOptions): HostApp {
   const requestBytes = opts.requestBytes ?? 6 * 1024 * 1024;
