@@ -186,6 +186,15 @@ describe('invocation logs', () => {
     const guest = await api.call<{ events: { message: string }[] }>('GET', '/wisp/v1/functions/crash-c/logs?filter=query%3Dtrap');
     expect(guest.events.map((e) => e.message)).toEqual(['crash-c: query=trap', 'crash-c: query=trap']);
   });
+
+  it("returns one invocation's lines by request id (no index on request_id since migration 4)", async () => {
+    const reports = await api.call<{ events: { message: string; requestId: string }[] }>('GET', '/wisp/v1/functions/crash-c/logs?filter=GuestTrap');
+    const id = reports.events[0]!.requestId;
+    const one = await api.call<{ events: { message: string; requestId: string }[] }>('GET', `/wisp/v1/functions/crash-c/logs?requestId=${id}`);
+    expect(one.events.length).toBeGreaterThanOrEqual(2); // its guest line and its REPORT line
+    expect(one.events.every((e) => e.requestId === id)).toBe(true);
+    expect(one.events.some((e) => e.message.includes(`RequestId: ${id}`))).toBe(true);
+  });
 });
 
 describe('alarms', () => {
