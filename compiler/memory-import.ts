@@ -7,6 +7,7 @@
 // them, they are also written to a custom section the runtime reads (`memoryTypeOf`).
 
 import { DecodeError, Reader, Writer } from './fuel/bytes.js';
+import { copySection, importedMemories, readLimits, sections, writeSection } from './wasm-sections.js';
 
 export const MEMORY_IMPORT = { module: 'wisp:memory', name: 'memory' } as const;
 /** Custom section: u32 initial pages, u8 has-maximum, [u32 maximum pages]. */
@@ -23,66 +24,29 @@ const SEC_IMPORT = 2;
 const SEC_MEMORY = 5;
 const KIND_MEMORY = 2;
 
-interface Section {
-  id: number;
-  start: number;
-  end: number;
-}
-
-function sections(bytes: Uint8Array): Section[] {
-  const r = new Reader(bytes, 8);
-  const out: Section[] = [];
-  while (!r.eof()) {
-    const id = r.byte();
-    const size = r.u32();
-    out.push({ id, start: r.pos, end: r.pos + size });
-    r.skip(size);
-  }
-  return out;
-}
-
-/** Whether any import of the section is a memory. */
-function importsMemory(bytes: Uint8Array, s: Section): boolean {
-  const r = new Reader(bytes, s.start, s.end);
-  for (let n = r.u32(); n > 0; n--) {
-    r.skip(r.u32());
-    r.skip(r.u32());
-    const kind = r.byte();
-    if (kind === KIND_MEMORY) return true;
-    if (kind === 0) r.u32();
-    else if (kind === 1) (r.byte(), limits(r));
-    else if (kind === 3) (r.byte(), r.byte());
-    else if (kind === 4) (r.byte(), r.u32());
-    else throw new DecodeError(`unknown import kind ${kind}`);
-  }
-  return false;
-}
-
-function limits(r: Reader): { flags: number; min: number; max?: number } {
-  const flags = r.byte();
-  const min = r.u32();
-  return flags & 1 ? { flags, min, max: r.u32() } : { flags, min };
-}
-
-function section(w: Writer, id: number, body: Writer): void {
-  w.byte(id);
-  w.u32(body.len);
-  w.bytes(body.buf, 0, body.len);
-}
-
 /**
  * `bytes` with its one defined memory turned into (import "wisp:memory" "memory") with the same
  * limits, or undefined when the module does not fit: no memory or several, a memory import
- * already, shared or 64-bit memory. Indices do not move: memory 0 stays memory 0.
+ * already, shared or 64-bit memory, an import section it cannot read. Indices do not move: memory 0 stays memory 0.
  */
 export function importMemory(bytes: Uint8Array): Uint8Array<ArrayBuffer> | undefined {
+  try {
+    return rewrite(bytes);
+  } catch (e) {
+    // An import section neither rewrite can read: the module keeps its own memory (no pool).
+    if (e instanceof DecodeError) return undefined;
+    throw e;
+  }
+}
+
+function rewrite(bytes: Uint8Array): Uint8Array<ArrayBuffer> | undefined {
   const secs = sections(bytes);
   const mem = secs.find((s) => s.id === SEC_MEMORY);
   const imp = secs.find((s) => s.id === SEC_IMPORT);
-  if (!mem || (imp && importsMemory(bytes, imp))) return undefined;
+  if (!mem || (imp && importedMemories(new Reader(bytes, imp.start, imp.end)) > 0)) return undefined;
   const r = new Reader(bytes, mem.start, mem.end);
   if (r.u32() !== 1) return undefined;
-  const lim = limits(r);
+  const lim = readLimits(r);
   if (lim.flags > 1) return undefined;
 
   const imports = new Writer();
@@ -102,25 +66,23 @@ export function importMemory(bytes: Uint8Array): Uint8Array<ArrayBuffer> | undef
   w.bytes(bytes, 0, 8);
   // The import section goes where it was, or right after the type section if there was none.
   const anchor = imp ?? secs.find((s) => s.id === SEC_TYPE);
-  if (!anchor) section(w, SEC_IMPORT, imports);
+  if (!anchor) writeSection(w, SEC_IMPORT, imports);
   for (const s of secs) {
     if (s.id === SEC_MEMORY) continue;
     if (s === imp) {
-      section(w, SEC_IMPORT, imports);
+      writeSection(w, SEC_IMPORT, imports);
       continue;
     }
-    w.byte(s.id);
-    w.u32(s.end - s.start);
-    w.bytes(bytes, s.start, s.end);
-    if (s === anchor && !imp) section(w, SEC_IMPORT, imports);
+    copySection(w, bytes, s);
+    if (s === anchor && !imp) writeSection(w, SEC_IMPORT, imports);
   }
   const type = new Writer(16);
   type.name(MEMORY_TYPE_SECTION);
   type.u32(lim.min);
   type.byte(lim.max === undefined ? 0 : 1);
   if (lim.max !== undefined) type.u32(lim.max);
-  section(w, SEC_CUSTOM, type);
-  return w.buf.slice(0, w.len);
+  writeSection(w, SEC_CUSTOM, type);
+  return w.result();
 }
 
 /** The limits of the memory a rewritten module imports; undefined for any other module. */

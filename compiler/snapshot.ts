@@ -19,6 +19,7 @@
 import { DecodeError, Reader, Writer } from './fuel/bytes.js';
 import { decode, valType } from './fuel/opcodes.js';
 import { RESTORE_EXPORT, SNAPSHOT_MEMORY, SNAPSHOT_MODULE } from './snapshot-abi.js';
+import { copySection, importedMemories, readLimits, sections, writeSection, type Limits, type Section } from './wasm-sections.js';
 
 /** Below this much data a module keeps its segments: the copy is cheap, a second module not. */
 const MIN_DATA_BYTES = 64 * 1024;
@@ -39,12 +40,6 @@ export interface SnapshotSplit extends MemoryShape {
   imageBytes: number;
 }
 
-interface Section {
-  id: number;
-  start: number;
-  end: number;
-}
-
 interface Segment {
   offset: number;
   data: Uint8Array;
@@ -52,55 +47,11 @@ interface Segment {
 
 class Unsupported extends Error {}
 
-function sections(buf: Uint8Array): Section[] {
-  const r = new Reader(buf, 8);
-  const out: Section[] = [];
-  while (!r.eof()) {
-    const id = r.byte();
-    const size = r.u32();
-    out.push({ id, start: r.pos, end: r.pos + size });
-    r.skip(size);
-  }
-  return out;
-}
-
-function limits(r: Reader): { flags: number; min: number; max?: number } {
-  const flags = r.byte();
-  if (flags & ~1) throw new Unsupported('shared or 64-bit limits');
-  const min = r.u32();
-  return flags & 1 ? { flags, min, max: r.u32() } : { flags, min };
-}
-
-function skipValType(r: Reader): void {
-  const b = r.byte();
-  if (b === 0x63 || b === 0x64) r.s33();
-}
-
-/** Counts imported memories; throws Unsupported on encodings it does not know. */
-function importedMemories(r: Reader): number {
-  let memories = 0;
-  const n = r.u32();
-  for (let i = 0; i < n; i++) {
-    r.name();
-    const field = r.name();
-    const kind = r.byte();
-    if (field === '' && (kind === 0x7e || kind === 0x7f)) throw new Unsupported('compact imports');
-    if (kind === 0) r.u32();
-    else if (kind === 1) {
-      skipValType(r);
-      limits(r);
-    } else if (kind === 2) {
-      limits(r);
-      memories++;
-    } else if (kind === 3) {
-      skipValType(r);
-      r.byte();
-    } else if (kind === 4) {
-      r.byte();
-      r.u32();
-    } else throw new Unsupported(`import kind ${kind}`);
-  }
-  return memories;
+/** A memory this module defines: plain 32-bit only. */
+function limits(r: Reader): Limits {
+  const lim = readLimits(r);
+  if (lim.flags & ~1) throw new Unsupported('shared or 64-bit limits');
+  return lim;
 }
 
 /** `i32.const N end` as an unsigned offset; anything else (global.get, extended const) is not
@@ -180,11 +131,6 @@ function usesDataSegments(buf: Uint8Array, code: Section | undefined): boolean {
   return false;
 }
 
-function section(out: Writer, id: number, body: Writer): void {
-  out.byte(id);
-  out.sized(body);
-}
-
 function memoryType(w: Writer, shape: MemoryShape): void {
   w.byte(shape.maximumPages === undefined ? 0 : 1);
   w.u32(shape.initialPages);
@@ -209,7 +155,7 @@ function rewriteModule(buf: Uint8Array, secs: Section[], shape: MemoryShape, dat
       w.u32(n + 1);
       w.bytes(buf, r.pos, s.end);
       addImport(w);
-      section(out, 2, w);
+      writeSection(out, 2, w);
       imported = true;
       continue;
     }
@@ -221,7 +167,7 @@ function rewriteModule(buf: Uint8Array, secs: Section[], shape: MemoryShape, dat
       const w = new Writer(64);
       w.u32(1);
       addImport(w);
-      section(out, 2, w);
+      writeSection(out, 2, w);
       imported = true;
     }
     if (s.id === 11) {
@@ -245,12 +191,10 @@ function rewriteModule(buf: Uint8Array, secs: Section[], shape: MemoryShape, dat
         r.skip(r.u32());
         w.bytes(new Uint8Array([0x00, 0x41, 0x00, 0x0b, 0x00]));
       }
-      section(out, 11, w);
+      writeSection(out, 11, w);
       continue;
     }
-    out.byte(s.id);
-    out.u32(s.end - s.start);
-    out.bytes(buf, s.start, s.end);
+    copySection(out, buf, s);
   }
   return out.result();
 }
@@ -273,25 +217,25 @@ function restoreModule(runs: Segment[], shape: MemoryShape): Uint8Array {
   out.bytes(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
   const types = new Writer();
   types.bytes(new Uint8Array([1, 0x60, 1, 0x7f, 0]));
-  section(out, 1, types);
+  writeSection(out, 1, types);
   const imports = new Writer();
   imports.u32(1);
   imports.name(SNAPSHOT_MODULE);
   imports.name(SNAPSHOT_MEMORY);
   imports.byte(2);
   memoryType(imports, shape);
-  section(out, 2, imports);
+  writeSection(out, 2, imports);
   const funcs = new Writer();
   funcs.bytes(new Uint8Array([1, 0]));
-  section(out, 3, funcs);
+  writeSection(out, 3, funcs);
   const exports = new Writer();
   exports.u32(1);
   exports.name(RESTORE_EXPORT);
   exports.bytes(new Uint8Array([0, 0]));
-  section(out, 7, exports);
+  writeSection(out, 7, exports);
   const count = new Writer();
   count.u32(runs.length);
-  section(out, 12, count);
+  writeSection(out, 12, count);
 
   const body = new Writer();
   body.byte(0); // no locals
@@ -319,7 +263,7 @@ function restoreModule(runs: Segment[], shape: MemoryShape): Uint8Array {
   const code = new Writer();
   code.u32(1);
   code.sized(body);
-  section(out, 10, code);
+  writeSection(out, 10, code);
 
   const data = new Writer(out.buf.length);
   data.u32(runs.length);
@@ -328,7 +272,7 @@ function restoreModule(runs: Segment[], shape: MemoryShape): Uint8Array {
     data.u32(run.data.length);
     data.bytes(run.data);
   }
-  section(out, 11, data);
+  writeSection(out, 11, data);
   return out.result();
 }
 

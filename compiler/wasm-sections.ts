@@ -1,0 +1,84 @@
+// Section-level reading and writing of a core module, for the build-time rewrites that move a
+// module's memory to an import (compiler/memory-import.ts, compiler/snapshot.ts).
+
+import { DecodeError, Reader, type Writer } from './fuel/bytes.js';
+
+export interface Section {
+  id: number;
+  /** Payload start and end (after the id and size). */
+  start: number;
+  end: number;
+}
+
+/** The sections of a module, in order (the 8-byte preamble is not checked here). */
+export function sections(buf: Uint8Array): Section[] {
+  const r = new Reader(buf, 8);
+  const out: Section[] = [];
+  while (!r.eof()) {
+    const id = r.byte();
+    const size = r.u32();
+    out.push({ id, start: r.pos, end: r.pos + size });
+    r.skip(size);
+  }
+  return out;
+}
+
+export function writeSection(out: Writer, id: number, body: Writer): void {
+  out.byte(id);
+  out.sized(body);
+}
+
+/** A section of `buf` as it is. */
+export function copySection(out: Writer, buf: Uint8Array, s: Section): void {
+  out.byte(s.id);
+  out.u32(s.end - s.start);
+  out.bytes(buf, s.start, s.end);
+}
+
+export interface Limits {
+  flags: number;
+  min: number;
+  max?: number;
+}
+
+export function readLimits(r: Reader): Limits {
+  const flags = r.byte();
+  const min = r.u32();
+  return flags & 1 ? { flags, min, max: r.u32() } : { flags, min };
+}
+
+function skipValType(r: Reader): void {
+  const b = r.byte();
+  if (b === 0x63 || b === 0x64) r.s33();
+}
+
+/** Counts the memories an import section's payload imports. DecodeError on what neither rewrite
+ *  handles: compact imports, shared or 64-bit tables and memories, unknown kinds. */
+export function importedMemories(r: Reader): number {
+  let memories = 0;
+  const plainLimits = () => {
+    if (readLimits(r).flags & ~1) throw new DecodeError('shared or 64-bit limits');
+  };
+  const n = r.u32();
+  for (let i = 0; i < n; i++) {
+    r.name();
+    const field = r.name();
+    const kind = r.byte();
+    if (field === '' && (kind === 0x7e || kind === 0x7f)) throw new DecodeError('compact imports');
+    if (kind === 0) r.u32();
+    else if (kind === 1) {
+      skipValType(r);
+      plainLimits();
+    } else if (kind === 2) {
+      plainLimits();
+      memories++;
+    } else if (kind === 3) {
+      skipValType(r);
+      r.byte();
+    } else if (kind === 4) {
+      r.byte();
+      r.u32();
+    } else throw new DecodeError(`import kind ${kind}`);
+  }
+  return memories;
+}
