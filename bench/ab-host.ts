@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startChild, which, wrk, type Child } from './lib/proc.js';
+import { firstResponse, NODE_E_HI, startChild, which, wrk, type Child } from './lib/proc.js';
 import { summarize } from './lib/stats.js';
 
 const argv = process.argv.slice(2);
@@ -38,25 +38,10 @@ const up = (s: { name: string; dir: string }): Promise<Child> =>
     ready: { stream: 'stderr', re: /serving \d+ functions on (http:\/\/[^/\s]+)/ },
     timeoutMs: 120_000,
   });
-const nodeE = `require('http').createServer((q,s)=>s.end('hi')).listen(0,'127.0.0.1',function(){console.log('PORT '+this.address().port)})`;
-
-async function firstResponse(start: () => Promise<Child>, path: string): Promise<number> {
-  const t = performance.now();
-  const c = await start();
-  try {
-    const r = await fetch(c.url + path);
-    await r.text();
-    if (r.status !== 200) throw new Error(`status ${r.status}`);
-    return performance.now() - t;
-  } finally {
-    await c.stop();
-  }
-}
-
 const spawnSamples: Record<string, number[]> = {};
 const runs: { name: string; run: () => Promise<number> }[] = [
-  ...subjects.map((s) => ({ name: s.name, run: () => firstResponse(() => up(s), '/fn/hello-c/?name=b') })),
-  { name: 'node -e', run: () => firstResponse(() => startChild({ cmd: process.execPath, args: ['-e', nodeE], ready: { stream: 'stdout', re: /PORT (\d+)/ } }), '/') },
+  ...subjects.map((s) => ({ name: s.name, run: () => firstResponse(() => up(s), '/fn/hello-c/?name=b', 'Hello, b') })),
+  { name: 'node -e', run: () => firstResponse(() => startChild({ cmd: process.execPath, args: ['-e', NODE_E_HI], ready: { stream: 'stdout', re: /PORT (\d+)/ } }), '/', 'hi') },
 ];
 // Round 0 seeds each data dir (builds hello-c once) and warms the page cache; not counted.
 for (let r = 0; r <= ROUNDS; r++) {

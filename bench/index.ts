@@ -23,7 +23,7 @@ import type { Resolver } from '../runtime/invoke/invoker.js';
 import { notFound } from '../runtime/registry/errors.js';
 import { BenchClient } from './lib/client.js';
 import { loadNow, machineInfo, type LoadSample } from './lib/machine.js';
-import { freePort, PEERS_DIR, peerBin, peerRequire, startChild, which, wrk, type Child } from './lib/proc.js';
+import { firstResponse, freePort, NODE_E_HI, PEERS_DIR, peerBin, peerRequire, startChild, which, wrk, type Child } from './lib/proc.js';
 import { fmtValue, markdown, svg, type Figure, type Report, type Target } from './lib/report.js';
 import { summarize } from './lib/stats.js';
 
@@ -626,31 +626,16 @@ async function underLoad(servers: Servers, inlineHost: Host | undefined, fns: Fn
 
 // ---------------------------------------------------------------- spawn -> first response
 
-async function firstResponse(spawnIt: () => Promise<Child>, path: string, expect: string): Promise<number> {
-  const t = performance.now();
-  const c = await spawnIt();
-  try {
-    const r = await fetch(`${c.url}${path}`);
-    const body = await r.text();
-    const ms = performance.now() - t;
-    if (r.status !== 200 || !body.includes(expect)) throw new Error(`${r.status} ${body.slice(0, 80)}`);
-    return ms;
-  } finally {
-    await c.stop();
-  }
-}
-
 async function spawnBench(fns: Fn[], bins: ReturnType<typeof buildPeerBinaries>): Promise<void> {
   const fnsDir = wispFunctionsDir(fns.filter((f) => f.name === 'hello-c'));
   const data = join(tmp, 'wisp-spawn-data'); // seeded by the warm-up round: later spawns are restarts
   const node = process.execPath;
-  const nodeE = `require('http').createServer((q,s)=>s.end('hi')).listen(0,'127.0.0.1',function(){console.log('PORT '+this.address().port)})`;
   const portRe = { stream: 'stdout' as const, re: /PORT (\d+)/ };
   const subjects: { subject: string; fn: string; wisp: boolean; run: () => Promise<number> }[] = [];
   if (fns.some((f) => f.name === 'hello-c')) {
     subjects.push({ subject: 'wisp', fn: 'hello-c', wisp: true, run: () => firstResponse(() => wispUp(fnsDir, data), '/fn/hello-c/?name=b', 'Hello, b') });
   }
-  subjects.push({ subject: 'node-e', fn: 'hi', wisp: false, run: () => firstResponse(() => startChild({ cmd: node, args: ['-e', nodeE], ready: portRe }), '/', 'hi') });
+  subjects.push({ subject: 'node-e', fn: 'hi', wisp: false, run: () => firstResponse(() => startChild({ cmd: node, args: ['-e', NODE_E_HI], ready: portRe }), '/', 'hi') });
   subjects.push({ subject: 'hono', fn: 'hi', wisp: false, run: () => firstResponse(() => startChild({ cmd: node, args: [join(peersSrc, 'hono-server.mjs')], ready: portRe }), '/', 'hi') });
   if (!(peerBin('workerd') instanceof Error)) {
     subjects.push({

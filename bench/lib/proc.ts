@@ -136,6 +136,24 @@ export function startChild(o: StartOptions): Promise<Child> {
   });
 }
 
+/** `node -e` serving 'hi': the spawn baseline (prints its port on stdout). */
+export const NODE_E_HI = `require('http').createServer((q,s)=>s.end('hi')).listen(0,'127.0.0.1',function(){console.log('PORT '+this.address().port)})`;
+
+/** ms from spawn to one answered GET (200, body containing `expect`); the child is stopped. */
+export async function firstResponse(spawnIt: () => Promise<Child>, path: string, expect: string): Promise<number> {
+  const t = performance.now();
+  const c = await spawnIt();
+  try {
+    const r = await fetch(`${c.url}${path}`);
+    const body = await r.text();
+    const ms = performance.now() - t;
+    if (r.status !== 200 || !body.includes(expect)) throw new Error(`${r.status} ${body.slice(0, 80)}`);
+    return ms;
+  } finally {
+    await c.stop();
+  }
+}
+
 export interface WrkResult {
   rps: number;
   p50: number;
