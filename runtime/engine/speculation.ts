@@ -63,18 +63,19 @@ export function speculationEligible(art: LoadedArtifact, spec: FunctionSpec): bo
 export class Backoff {
   private until = new Map<string, number>();
 
-  allowed(slot: string, now = nowMs()): boolean {
+  allowed(slot: string): boolean {
     const t = this.until.get(slot);
     if (t === undefined) return true;
-    if (now < t) return false;
+    // The clock only for functions that were held: this runs on every eligible invocation.
+    if (nowMs() < t) return false;
     this.until.delete(slot);
     return true;
   }
 
-  hold(slot: string, now = nowMs()): void {
+  hold(slot: string): void {
     // Bounded: slots are function versions, but a host may see many.
     if (this.until.size >= 10_000) this.until.clear();
-    this.until.set(slot, now + BACKOFF_MS);
+    this.until.set(slot, nowMs() + BACKOFF_MS);
   }
 }
 
