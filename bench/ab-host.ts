@@ -1,12 +1,12 @@
 // A/B of two builds of the host, interleaved in one run: spawn -> first hello-c response, and
 // hello-c throughput under wrk -c2. Each checkout must be built (`npm run build:ts`) and is run
-// through its own bin/wisp.js. `node -e` serving 'hi' is measured in the same rounds as the
-// spawn baseline. Usage (from a built checkout):
+// through its own bin/wisp-host (bin/wisp.js in checkouts older than it). `node -e` serving
+// 'hi' is measured in the same rounds as the spawn baseline. Usage (from a built checkout):
 //   node dist/bench/ab-host.js A=/path/to/checkout-a B=/path/to/checkout-b [--rounds 9] [--load-seconds 3]
 // Used to decide host-level changes (docs/bench.md records the results).
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { firstResponse, NODE_E_HI, startChild, which, wrk, type Child } from './lib/proc.js';
@@ -31,10 +31,13 @@ mkdirSync(fnsDir);
 const helloC = resolve(import.meta.dirname, '../../examples/hello-c');
 writeFileSync(join(fnsDir, 'functions.json'), JSON.stringify({ functions: [{ name: 'hello-c', source: helloC, env: { GREETING: 'Hello' } }] }));
 
+/** Each checkout's production launcher: bin/wisp-host (startup snapshot) where it has one. */
+const launcher = (dir: string): { cmd: string; args: string[] } =>
+  existsSync(join(dir, 'bin/wisp-host')) ? { cmd: join(dir, 'bin/wisp-host'), args: [] } : { cmd: process.execPath, args: [join(dir, 'bin/wisp.js')] };
 const up = (s: { name: string; dir: string }): Promise<Child> =>
   startChild({
-    cmd: process.execPath,
-    args: [join(s.dir, 'bin/wisp.js'), 'up', '--port', '0', '--data', join(tmp, `data-${s.name}`), '--functions', fnsDir],
+    cmd: launcher(s.dir).cmd,
+    args: [...launcher(s.dir).args, 'up', '--port', '0', '--data', join(tmp, `data-${s.name}`), '--functions', fnsDir],
     ready: { stream: 'stderr', re: /serving \d+ functions on (http:\/\/[^/\s]+)/ },
     timeoutMs: 120_000,
   });

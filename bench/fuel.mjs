@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { instrumentFuel } = await import(join(root, 'dist/compiler/fuel/instrument.js'));
+const { instrumentFuel, loadBinaryen } = await import(join(root, 'dist/compiler/fuel/instrument.js'));
+await loadBinaryen();
 
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf('--rounds') + 1]) || 31;

@@ -511,10 +511,13 @@ function wispFunctionsDir(fns: Fn[]): string {
   return d;
 }
 
-const wispUp = (functionsDir: string, data: string) =>
+/** The host as it is run in production: bin/wisp-host (from the V8 startup snapshot when
+ *  `npm run build:ts` made one; docs/bench.md "Startup snapshot"), or `node bin/wisp.js` (the
+ *  ES module bundle) for the spawn section's comparison. */
+const wispUp = (functionsDir: string, data: string, launcher: 'wisp-host' | 'wisp.js' = 'wisp-host') =>
   startChild({
-    cmd: process.execPath,
-    args: [join(root, 'bin/wisp.js'), 'up', '--port', '0', '--data', data, '--functions', functionsDir],
+    cmd: launcher === 'wisp-host' ? join(root, 'bin/wisp-host') : process.execPath,
+    args: [...(launcher === 'wisp-host' ? [] : [join(root, 'bin/wisp.js')]), 'up', '--port', '0', '--data', data, '--functions', functionsDir],
     ready: { stream: 'stderr', re: /serving \d+ functions on (http:\/\/[^/\s]+)/ },
     timeoutMs: 60_000,
   });
@@ -634,6 +637,7 @@ async function spawnBench(fns: Fn[], bins: ReturnType<typeof buildPeerBinaries>)
   const subjects: { subject: string; fn: string; wisp: boolean; run: () => Promise<number> }[] = [];
   if (fns.some((f) => f.name === 'hello-c')) {
     subjects.push({ subject: 'wisp', fn: 'hello-c', wisp: true, run: () => firstResponse(() => wispUp(fnsDir, data), '/fn/hello-c/?name=b', 'Hello, b') });
+    subjects.push({ subject: 'wisp-esm', fn: 'hello-c', wisp: true, run: () => firstResponse(() => wispUp(fnsDir, data, 'wisp.js'), '/fn/hello-c/?name=b', 'Hello, b') });
   }
   subjects.push({ subject: 'node-e', fn: 'hi', wisp: false, run: () => firstResponse(() => startChild({ cmd: node, args: ['-e', NODE_E_HI], ready: portRe }), '/', 'hi') });
   subjects.push({ subject: 'hono', fn: 'hi', wisp: false, run: () => firstResponse(() => startChild({ cmd: node, args: [join(peersSrc, 'hono-server.mjs')], ready: portRe }), '/', 'hi') });
@@ -688,7 +692,11 @@ async function spawnBench(fns: Fn[], bins: ReturnType<typeof buildPeerBinaries>)
         fn: s.fn,
         tier: 'spawn',
         wisp: s.wisp,
-        note: s.subject === 'native-spawn' ? 'process spawn -> exit with output, no HTTP' : s.subject === 'workerd' ? 'readiness by polling connect every 1 ms' : s.subject === 'wisp' ? 'restart: registry seeded, artifact built' : undefined,
+        note: s.subject === 'native-spawn' ? 'process spawn -> exit with output, no HTTP' : s.subject === 'workerd' ? 'readiness by polling connect every 1 ms' : s.subject === 'wisp'
+              ? `bin/wisp-host (${existsSync(join(root, 'dist/bundle/host.blob')) ? 'V8 startup snapshot' : 'NO snapshot built: fell back to bin/wisp.js'}); restart: registry seeded, artifact built`
+              : s.subject === 'wisp-esm'
+                ? 'node bin/wisp.js (ES module bundle, no snapshot); restart'
+                : undefined,
       });
     }
   }

@@ -21,12 +21,17 @@ import { isPreview1Command } from '../runtime/wasi/preview1/abi.js';
 import { importMemory } from './memory-import.js';
 // jco and the fuel pass (binaryen) are loaded on first build only: the runtime (and every
 // executor worker it boots) imports this file for readMeta, and those two took ~0.5 s to import.
-const buildTools = async () => ({
-  transpile: (await import('@bytecodealliance/jco')).transpile,
-  ...(await import('./fuel/instrument.js')),
-  ...(await import('./snapshot.js')),
-});
+const buildTools = async () => {
+  const fuel = await import('./fuel/instrument.js');
+  await fuel.loadBinaryen();
+  return {
+    transpile: (await importExternal<typeof import('@bytecodealliance/jco')>('@bytecodealliance/jco')).transpile,
+    ...fuel,
+    ...(await import('./snapshot.js')),
+  };
+};
 import { BuildError } from './toolchain.js';
+import { importExternal } from '../runtime/external.js';
 
 /** Bump when the layout, the glue patch or the fuel pass (compiler/fuel) changes: it is part
  *  of every artifact's cache key, so old artifacts are rebuilt rather than reused. */

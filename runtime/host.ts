@@ -8,6 +8,8 @@ import { readMeta } from '../compiler/artifact.js';
 import { mountControlPlane } from './api/routes.js';
 import { parseKeys, resolveKeys } from './api/auth.js';
 import { Engine, type EngineOptions, type Isolation } from './engine/engine.js';
+import { likelyNeedsWorker } from './engine/speculation.js';
+import { startWorkerEarly } from './engine/worker/early.js';
 import { ManifestFunctions } from './functions/manifest.js';
 import { createApp } from './http/app.js';
 import { StreamLog, type InvocationLog } from './http/log.js';
@@ -114,6 +116,12 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
   sweepScratch(dataDir, cacheDir);
   const db = openDb(join(dataDir, 'registry.db'));
   const registry = new Registry(db);
+  const isolation = opts.engine?.isolation ?? isolationFromEnv();
+  if (isolation !== 'inline' && !opts.resolver) {
+    const configs = registry.listConfigs();
+    // An empty registry is about to be seeded: its functions are unknown, the build is long anyway.
+    if (isolation === 'worker' || configs.length === 0 || configs.some(likelyNeedsWorker)) startWorkerEarly();
+  }
   const queue = new EventQueue(db);
   try {
     if (opts.functionsDir) await seed(registry, opts.functionsDir, cacheDir, opts.onProgress);
@@ -122,7 +130,7 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
     throw e;
   }
 
-  const engine = new Engine({ isolation: isolationFromEnv(), ...opts.engine });
+  const engine = new Engine({ ...opts.engine, isolation });
   const resolver: Resolver = opts.resolver ?? {
     resolve: (name, qualifier) => {
       const { spec, config } = registry.resolve(name, qualifier);

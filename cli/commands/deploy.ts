@@ -4,7 +4,6 @@
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { zipSync } from 'fflate';
 import { detectLang, listFiles } from '../../compiler/build.js';
 import { ApiClientError, type WispClient } from '../client.js';
 
@@ -26,6 +25,7 @@ export async function deploy(api: WispClient, src: string, opts: DeployOptions):
   const runtime = opts.runtime ?? detectLang(list);
   const entries: Record<string, Uint8Array> = {};
   for (const f of list) entries[f] = new Uint8Array(await readFile(join(root, f)));
+  const { zipSync } = await import('fflate');
   const zip = Buffer.from(zipSync(entries)).toString('base64');
 
   let exists = true;

@@ -11,7 +11,8 @@
  * The pass rewrites the binary directly (single decode of each function, no IR round trip), then
  * validates the result with binaryen (all features enabled).
  */
-import binaryen from 'binaryen';
+import type Binaryen from 'binaryen';
+import { importExternal } from '../../runtime/external.js';
 import { DecodeError, Reader, Writer } from './bytes.js';
 import { analyzeBody, emitBody, type BodyContext } from './code.js';
 import { DEFAULT_COSTS, type CostTable } from './costs.js';
@@ -77,6 +78,18 @@ const SECTION_RANK: Record<number, number> = { 1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13:
 const KEEP_CUSTOM = new Set(['producers', 'target_features']);
 
 const TYPE_FUNC = 0x60;
+
+let binaryen: typeof Binaryen | undefined;
+
+/**
+ * Loads binaryen, which validates the pass's output. Call (and await) once before
+ * instrumentFuel: binaryen is an ES module with a top-level await (its wasm build), so it cannot
+ * be loaded synchronously, and loading it with this module would tie the compiler's import to
+ * it (the host's startup snapshot cannot hold it; runtime/external.ts).
+ */
+export async function loadBinaryen(): Promise<void> {
+  binaryen ??= (await importExternal<{ default: typeof Binaryen }>('binaryen')).default;
+}
 
 export function instrumentFuel(core: Uint8Array, opts: InstrumentOptions = {}): InstrumentResult {
   const t0 = performance.now();
@@ -890,6 +903,8 @@ function rewriteConstExpr(
 
 /** Validate with binaryen (all features). Captures binaryen's printed diagnostics for the message. */
 function validateWithBinaryen(wasm: Uint8Array, input: Uint8Array): void {
+  const b = binaryen;
+  if (!b) throw new Error('instrumentFuel: binaryen is not loaded (await loadBinaryen() first, or pass validate: false)');
   const check = (bytes: Uint8Array): { ok: boolean; msg: string } => {
     const captured: string[] = [];
     const ow = process.stdout.write;
@@ -898,13 +913,13 @@ function validateWithBinaryen(wasm: Uint8Array, input: Uint8Array): void {
       captured.push(String(chunk));
       return true;
     };
-    let mod: binaryen.Module | undefined;
+    let mod: Binaryen.Module | undefined;
     try {
       process.stdout.write = cap as typeof process.stdout.write;
       process.stderr.write = cap as typeof process.stderr.write;
       // binaryen.js 132: readBinary(data, features) (the typed readBinaryWithFeatures does not exist at run time)
-      mod = (binaryen.readBinary as (d: Uint8Array, f?: binaryen.Features) => binaryen.Module)(bytes, binaryen.Features.All);
-      mod.setFeatures(binaryen.Features.All);
+      mod = (b.readBinary as (d: Uint8Array, f?: Binaryen.Features) => Binaryen.Module)(bytes, b.Features.All);
+      mod.setFeatures(b.Features.All);
       const ok = mod.validate() !== 0;
       return { ok, msg: captured.join('').trim() };
     } catch (e) {

@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { BuildError } from '../toolchain.js';
 import { commandComponent } from './c.js';
+import { importExternal } from '../../runtime/external.js';
 import type { Frontend } from './frontend.js';
 import { entryOf } from './js.js';
 
@@ -30,7 +31,7 @@ function missing(what: string): BuildError {
 
 async function loadAsc(): Promise<Asc> {
   try {
-    return await import('assemblyscript/asc');
+    return await importExternal<Asc>('assemblyscript/asc');
   } catch {
     throw missing('assemblyscript (asc)');
   }

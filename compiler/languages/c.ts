@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../toolchain.js';
+import { importExternal } from '../../runtime/external.js';
 import type { Frontend } from './frontend.js';
 
 export const clang = { cmd: 'clang-14', install: 'apt-get install clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32' };
@@ -22,7 +23,7 @@ export const c: Frontend = {
 /** Wrap a preview1 command module into a component (the wasi:cli/run shape). */
 export async function commandComponent(core: Uint8Array): Promise<Uint8Array> {
   // jco loads on first use: a host seeding cached artifacts never needs it (~0.5 s to import).
-  const { componentNew, preview1AdapterCommandPath } = await import('@bytecodealliance/jco');
+  const { componentNew, preview1AdapterCommandPath } = await importExternal<typeof import('@bytecodealliance/jco')>('@bytecodealliance/jco');
   const adapter = await readFile(preview1AdapterCommandPath());
   return componentNew(core, [['wasi_snapshot_preview1', adapter]]);
 }

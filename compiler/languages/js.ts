@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { BuildError } from '../toolchain.js';
 import { HTTP_WORLD, httpWitDir } from '../wit.js';
+import { importExternal } from '../../runtime/external.js';
 import type { Frontend } from './frontend.js';
 
 export function entryOf(files: string[], candidates: string[]): string | undefined {
@@ -13,7 +14,7 @@ export function entryOf(files: string[], candidates: string[]): string | undefin
 
 export async function componentizeJs(entryPath: string, cacheDir: string): Promise<Uint8Array> {
   // Loaded on first use, like every toolchain: importing the compiler must stay cheap.
-  const { componentize } = await import('@bytecodealliance/componentize-js');
+  const { componentize } = await importExternal<typeof import('@bytecodealliance/componentize-js')>('@bytecodealliance/componentize-js');
   try {
     const { component } = await componentize({
       sourcePath: entryPath,

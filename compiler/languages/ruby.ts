@@ -24,6 +24,7 @@ import { pathToFileURL } from 'node:url';
 import { BuildError, run, type Tool } from '../toolchain.js';
 import { commandComponent } from './c.js';
 import { asset, copySources } from './assets.js';
+import { importExternal } from '../../runtime/external.js';
 import type { Frontend } from './frontend.js';
 import { uleb128 } from '../leb128.js';
 
@@ -33,13 +34,14 @@ const RUBY_MODULE = 'dist/ruby+stdlib.wasm';
 const GLUE_VERSION = 1;
 const ENTRY_CANDIDATES = ['app.rb', 'main.rb'];
 
-const require = createRequire(import.meta.url);
+// Made on use, not at import: the host's startup snapshot evaluates this module at build time.
+const resolveHere = (id: string): string => createRequire(import.meta.url).resolve(id);
 
 
 /** The package's root directory (its exports map hides package.json: resolve the wasm file). */
 function packageRoot(pkg: string, file: string, install: string): string {
   try {
-    return dirname(dirname(require.resolve(`${pkg}/${file}`)));
+    return dirname(dirname(resolveHere(`${pkg}/${file}`)));
   } catch {
     throw new BuildError(`${pkg} not found: install it with \`${install}\` (or run .ci/setup)`);
   }
@@ -49,7 +51,7 @@ async function wizerTool(): Promise<Tool> {
   const install = 'npm install -E @bytecodealliance/wizer@10.0.0';
   const name = '@bytecodealliance/wizer';
   try {
-    const location = ((await import(name)) as { default: string }).default;
+    const location = (await importExternal<{ default: string }>(name)).default;
     return { cmd: location, install };
   } catch {
     return { cmd: 'wizer', install };
@@ -70,7 +72,7 @@ async function baseModule(cacheDir: string): Promise<string> {
   if (existsSync(out)) return out;
   await mkdir(dirname(out), { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`;
-  const binaryen = pathToFileURL(require.resolve('binaryen')).href;
+  const binaryen = pathToFileURL(resolveHere('binaryen')).href;
   const r = spawnNode([asset('ruby/glue.mjs'), binaryen, join(root, RUBY_MODULE), tmp], 'ruby.wasm glue');
   if (r.status !== 0) throw new BuildError(`preparing ruby.wasm failed (ruby/glue.mjs, exit ${r.status})`, r.stderr);
   await rename(tmp, out);

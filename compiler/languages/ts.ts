@@ -12,6 +12,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BuildError } from '../toolchain.js';
+import { importExternal } from '../../runtime/external.js';
 import type { Frontend } from './frontend.js';
 import { componentizeJs, entryOf } from './js.js';
 
@@ -21,7 +22,7 @@ const ESBUILD_INSTALL = 'npm install esbuild@0.28.2';
 
 async function loadEsbuild(): Promise<Esbuild> {
   try {
-    return await import('esbuild');
+    return await importExternal<Esbuild>('esbuild');
   } catch {
     throw new BuildError(`esbuild not found: install it with \`${ESBUILD_INSTALL}\` (or run .ci/setup)`);
   }

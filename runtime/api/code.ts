@@ -5,7 +5,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { unzipSync } from 'fflate';
 import { isComponent } from '../../compiler/artifact.js';
 import { BuildError } from '../../compiler/toolchain.js';
 // The compiler (toolchain front ends, jco, componentize-js) loads on the first upload only:
@@ -30,8 +29,11 @@ export function safeEntryName(name: string): boolean {
   return name.split('/').every((seg) => seg !== '..' && seg !== '.');
 }
 
-export function unpackZip(zip: Uint8Array): Map<string, Uint8Array> {
+export async function unpackZip(zip: Uint8Array): Promise<Map<string, Uint8Array>> {
   if (zip.length > MAX_ZIP_BYTES) throw tooLarge(`deployment package is ${zip.length} bytes; the limit is ${MAX_ZIP_BYTES}`);
+  // Loaded on the first upload: fflate makes a TextDecoder (a native object) when it loads,
+  // which a V8 startup snapshot of the host cannot hold (docs/bench.md, "startup snapshot").
+  const { unzipSync } = await import('fflate');
   let entries = 0;
   let total = 0;
   let files: Record<string, Uint8Array>;
@@ -61,7 +63,7 @@ export async function storePackage(pkg: Uint8Array, runtime: string, cacheDir: s
   if (!known.includes(runtime)) throw invalid(`Runtime ${JSON.stringify(runtime)} is not supported: one of ${known.join(', ')}`);
   const sha256 = createHash('sha256').update(pkg).digest('base64');
   // A bare component is accepted as is; anything else must be a zip.
-  const files = isComponent(pkg) ? new Map([['function.wasm', pkg]]) : unpackZip(pkg);
+  const files = isComponent(pkg) ? new Map([['function.wasm', pkg]]) : await unpackZip(pkg);
   const dir = join(uploadsDir, randomBytes(8).toString('hex'));
   try {
     for (const [name, data] of files) {

@@ -93,6 +93,7 @@ export class Engine {
         min,
         max: Math.max(min, opts.maxWorkers ?? Math.max(8, 4 * cores)),
         idleMs: opts.workerIdleMs,
+        lazy: opts.isolation === 'auto',
         onLog: (m) => this.onBackgroundError(m),
       });
     }

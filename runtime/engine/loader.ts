@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GLUE_FILE, PREVIEW1_FILE, readMeta, type ArtifactMeta } from '../../compiler/artifact.js';
 import type { CompiledArtifact } from './module-cache.js';
+import { importExternal } from '../external.js';
 
 // componentize-py's libpython uses extended constant expressions (i32.add in initializers),
 // standard wasm 3.0 but behind a flag in Node 20's V8. Process-wide, so workers get it too.
@@ -41,7 +42,7 @@ export interface LoadOptions {
 export async function loadArtifact(dir: string, opts: LoadOptions = {}): Promise<LoadedArtifact> {
   const meta = await readMeta(dir);
   if (meta.preview1 && opts.preview1 !== false) return { dir, meta, mode: 'preview1' };
-  const glue = (await import(pathToFileURL(join(dir, GLUE_FILE)).href)) as { instantiate: GlueInstantiate };
+  const glue = await importExternal<{ instantiate: GlueInstantiate }>(pathToFileURL(join(dir, GLUE_FILE)).href);
   return { dir, meta, mode: 'component', instantiate: glue.instantiate };
 }
 

@@ -59,6 +59,17 @@ export function speculationEligible(art: LoadedArtifact, spec: FunctionSpec): bo
   return art.mode === 'preview1' && art.meta.instrumented && spec.prewarm === 0 && !spec.reuse && spec.timeoutMs >= MIN_TIMEOUT_MS;
 }
 
+/**
+ * From the registry alone (no artifact read): whether a function's invocations will likely need
+ * a worker under 'auto'. A host boots a worker early only if some function will (host.ts);
+ * a wrong guess costs one worker boot, early or on demand.
+ */
+export function likelyNeedsWorker(c: { shape: string; prewarm: number; reuse: boolean; timeoutMs: number }): boolean {
+  // Commands are preview1 modules with the fuel instrumentation (the eligible kind) unless built
+  // by an old compiler; http-shaped functions are components.
+  return !(c.shape === 'command' && c.prewarm === 0 && !c.reuse && c.timeoutMs >= MIN_TIMEOUT_MS);
+}
+
 /** Per function version: when speculation is allowed again. */
 export class Backoff {
   private until = new Map<string, number>();

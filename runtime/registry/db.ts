@@ -6,8 +6,12 @@ import { createRequire } from 'node:module';
 import { MIGRATIONS } from './migrations.js';
 
 /** The addon by path: better-sqlite3's default lookup (the `bindings` package) probes a dozen
- *  paths and walks a stack trace, a few ms of every host start. */
-const nativeBinding = createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
+ *  paths and walks a stack trace, a few ms of every host start. Loaded here, on first open, and
+ *  handed over as an object: a host started from a V8 startup snapshot has no module loader in
+ *  the snapshot's own `require` (docs/bench.md, "startup snapshot"). */
+let addon: object | undefined;
+const nativeBinding = (): object =>
+  (addon ??= createRequire(import.meta.url)('better-sqlite3/build/Release/better_sqlite3.node') as object);
 
 export type DB = Database.Database;
 
@@ -29,7 +33,7 @@ export function stmt(db: DB, sql: string): Database.Statement {
  * commit, which cost a third of the host's CPU under load when every invocation wrote its log.
  */
 export function openDb(file: string, opts: { synchronous?: 'FULL' | 'NORMAL' } = {}): DB {
-  const db = new Database(file, { nativeBinding });
+  const db = new Database(file, { nativeBinding: nativeBinding() as never });
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
   db.pragma('foreign_keys = ON');

@@ -9,11 +9,13 @@
  *  glue lowers it as the `err` case instead of treating it as a host crash. */
 export type StreamError = { tag: 'closed' } | { tag: 'last-operation-failed'; val: IoError };
 
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+// Made on first use: a host started from a V8 startup snapshot evaluated this module while the
+// snapshot was built, where SharedArrayBuffer does not exist (docs/bench.md, "startup snapshot").
+let sleepCell: Int32Array | undefined;
 
 /** Sleep the current thread without spinning (Atomics.wait is allowed on Node's main thread). */
 export function sleepMs(ms: number): void {
-  if (ms > 0) Atomics.wait(sleepCell, 0, 0, ms);
+  if (ms > 0) Atomics.wait((sleepCell ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, ms);
 }
 
 export class IoError {

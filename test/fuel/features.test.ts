@@ -1,7 +1,10 @@
 import binaryen from 'binaryen';
-import { describe, expect, it } from 'vitest';
-import { FuelInstrumentError, instrumentFuel, type InstrumentOptions } from '../../compiler/fuel/instrument.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FuelInstrumentError, instrumentFuel, loadBinaryen, type InstrumentOptions } from '../../compiler/fuel/instrument.js';
 import { FuelExhausted, buildC, inWorker, instantiate, makeHost, withFuel } from './helpers.js';
+
+// The pass validates its output with binaryen, loaded asynchronously once.
+beforeAll(loadBinaryen);
 
 type Ex = Record<string, any>;
 const BIG = 1n << 60n;

@@ -1,9 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { FuelInstrumentError, instrumentFuel, type InstrumentOptions } from '../../compiler/fuel/instrument.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FuelInstrumentError, instrumentFuel, loadBinaryen, type InstrumentOptions } from '../../compiler/fuel/instrument.js';
 import { FuelExhausted, buildC, inWorker, instantiate, makeHost, wasiStub, withFuel } from './helpers.js';
+
+// The pass validates its output with binaryen, loaded asynchronously once.
+beforeAll(loadBinaryen);
 
 type Ex = Record<string, any>;
 const BIG = 1n << 60n;

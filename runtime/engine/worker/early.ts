@@ -1,7 +1,8 @@
 // A worker thread takes 30–90 ms to boot on a 2-core machine, and the first request waits for
-// one. `wisp up` starts the first worker before it loads the rest of the host (bin/wisp.js), so
-// the worker boots while the main thread loads modules and opens the registry; the engine's
-// pool adopts it (docs/bench.md, "host spawn").
+// one. A host whose functions will need workers starts the first one as soon as it has read its
+// registry (runtime/host.ts), so the worker boots while the rest of the host starts; the engine's
+// pool adopts it. A host whose functions all run on the main thread (isolation 'auto') starts
+// none: creating one costs its main thread ~3 ms (docs/bench.md, "host spawn").
 
 import { Worker } from 'node:worker_threads';
 import { workerScript } from './script.js';
@@ -16,6 +17,11 @@ export function newWorker(): Worker {
   });
 }
 
+/** Boot one worker now unless one is already waiting to be adopted. */
+export function startWorkerEarly(): void {
+  if (early.length === 0) startWorkersEarly(1);
+}
+
 /** Boot n workers now, for the first WorkerPool to adopt. They never keep the process alive. */
 export function startWorkersEarly(n: number): void {
   for (let i = 0; i < n; i++) {
@@ -27,6 +33,8 @@ export function startWorkersEarly(n: number): void {
     early.push(w);
   }
 }
+
+export const hasEarlyWorker = (): boolean => early.length > 0;
 
 /** A worker started early (booted or booting), if any is left. */
 export function adoptEarlyWorker(): Worker | undefined {

@@ -3,7 +3,7 @@
 // within milliseconds) and replaced; nothing else is lost but that worker's warm instances.
 
 import type { Worker } from 'node:worker_threads';
-import { adoptEarlyWorker, newWorker } from './early.js';
+import { adoptEarlyWorker, hasEarlyWorker, newWorker } from './early.js';
 import type { ArtifactPayload, FromWorker, Readiness, ToWorker, WorkerInit } from './protocol.js';
 
 type Done = Extract<FromWorker, { type: 'done' }>;
@@ -35,6 +35,13 @@ export interface WorkerPoolOptions {
   max: number;
   /** Workers beyond `min` that stay idle this long are stopped (default 10 s). */
   idleMs?: number;
+  /**
+   * Start no worker until one is needed (or a second has passed), unless an early worker is
+   * waiting to be adopted. For isolation 'auto', where a host whose functions all run on its
+   * main thread may never need one: booting `min` workers at start cost its first response
+   * ~6 ms of main thread on 2 cores (docs/bench.md, "host spawn").
+   */
+  lazy?: boolean;
   onLog: (message: string) => void;
 }
 
@@ -67,11 +74,15 @@ export class WorkerPool {
   private deferred = false;
 
   constructor(private readonly opts: WorkerPoolOptions) {
-    if (this.spawn().early && opts.min > 1) {
+    if (opts.lazy && !hasEarlyWorker()) {
+      // Jobs spawn workers on demand (pump); the rest of `min` follows the first job or a second.
+      this.deferred = true;
+      setTimeout(() => this.deferred && this.fill(), 1000).unref();
+    } else if (this.spawn().early && opts.min > 1) {
       // A host started with an early worker is racing to its first response: booting the other
       // workers now would take CPU from it (2 cores). They start once the first job is done.
       this.deferred = true;
-      setTimeout(() => this.fill(), 1000).unref();
+      setTimeout(() => this.deferred && this.fill(), 1000).unref();
     } else this.fill();
   }
 
