@@ -61,6 +61,9 @@ async function hashInputs(lang: string, srcDir: string, files: string[]): Promis
 }
 
 export async function build(srcPath: string, opts: BuildOptions): Promise<BuildResult> {
+  // Toolchains run in their own working directories: every path handed to them is absolute
+  // (`wisp build` with the default relative data dir made rustc miss the cached cabi_realloc.o).
+  opts = { ...opts, cacheDir: resolve(opts.cacheDir) };
   const abs = resolve(srcPath);
   if (!existsSync(abs)) throw new BuildError(`no such file or directory: ${srcPath}`);
   const isDir = statSync(abs).isDirectory();

@@ -56,6 +56,17 @@ describe('wisp new + wisp deploy, every language', () => {
   });
 });
 
+describe('wisp build', () => {
+  it('builds a Rust function into the default, relative data dir (toolchains get absolute paths)', async () => {
+    // cwd is a fresh temp dir: `.wisp` there is relative and empty, so the cached cabi_realloc
+    // object is built and then handed to rustc, which links from its own working directory.
+    const r = await wisp('build', join(ROOT, 'examples/hello-rust'));
+    expect(r.stderr).not.toMatch(/failed/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^${work.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/\.wisp/artifacts/[0-9a-f]{32}\tcommand\trust\n$`));
+  }, 180_000);
+});
+
 describe('API commands', () => {
   it('updates on a second deploy, publishes, and lists versions', async () => {
     await wisp('new', 'c', 'cli-fn');
