@@ -30,15 +30,16 @@ const buildTools = async () => {
     ...(await import('./snapshot.js')),
   };
 };
+import { patchSyncImports } from './glue-sync-imports.js';
 import { BuildError } from './toolchain.js';
 import { importExternal } from '../runtime/external.js';
 
 /** Bump when the layout, the glue patch or the fuel pass (compiler/fuel) changes: it is part
  *  of every artifact's cache key, so old artifacts are rebuilt rather than reused. */
-export const ARTIFACT_FORMAT = 10;
+export const ARTIFACT_FORMAT = 11;
 
 /** Older formats the runtime still runs (same layout, fewer files). */
-const READABLE_FORMATS = [4, 5, 6, 7, 8, 9, ARTIFACT_FORMAT];
+const READABLE_FORMATS = [4, 5, 6, 7, 8, 9, 10, ARTIFACT_FORMAT];
 
 export type Shape = 'http' | 'command';
 
@@ -108,7 +109,8 @@ export function patchGlue(text: string): string {
     .replaceAll(PROMISING_PROBE, PROMISING_GUARDED)
     .replaceAll(DEBUG_LOG_PER_CALL, DEBUG_LOG_PER_INSTANCE);
   // Only where the flag exists (the line above matched this jco's glue).
-  return patched.includes(DEBUG_LOG_PER_INSTANCE) ? patched.replace(DEBUG_LOG_STATEMENT, '$1_jcoDebug && _debugLog(') : patched;
+  const quiet = patched.includes(DEBUG_LOG_PER_INSTANCE) ? patched.replace(DEBUG_LOG_STATEMENT, '$1_jcoDebug && _debugLog(') : patched;
+  return patchSyncImports(quiet);
 }
 
 function shapeOf(exports: string[]): Shape {
