@@ -17,13 +17,15 @@ describe('bench --quick', () => {
     );
     expect(r.stderr.split('\n').filter((l) => /Error|error:/.test(l) && !/n\/a/.test(l))).toEqual([]);
     expect(r.code).toBe(0);
-    const report = JSON.parse(await readFile(join(out, 'latest.json'), 'utf8')) as { machine: Record<string, unknown>; figures: Record<string, { median?: number; unit?: string }>; targets?: unknown[] };
+    const report = JSON.parse(await readFile(join(out, 'latest.json'), 'utf8')) as { machine: Record<string, unknown>; figures: Record<string, { median?: number; unit?: string; note?: string }>; targets?: unknown[] };
     expect(report.machine).toHaveProperty('node');
     const measured = Object.entries(report.figures).filter(([, f]) => typeof f.median === 'number');
     expect(measured.length).toBeGreaterThan(10);
-    for (const name of ['inproc.wisp-worker.hello-c.warm', 'inproc.wisp-inline.hello-js.prewarmed', 'inproc.wasmtime.hello-c.warm']) {
+    for (const name of ['inproc.wisp-worker.hello-c.warm', 'inproc.wisp-inline.hello-js.prewarmed', 'inproc.wasmtime.hello-c.warm', 'spawn.wisp.hello-c', 'spawn.wisp-esm.hello-c']) {
       expect(report.figures[name]?.median, name).toBeGreaterThan(0);
     }
+    // The host under test started from the startup snapshot, not from the fallback.
+    expect(report.figures['spawn.wisp.hello-c']?.note).toMatch(/^bin\/wisp-host \(V8 startup snapshot\)/);
     expect(await readFile(join(out, 'latest.md'), 'utf8')).toMatch(/\| .* \|/);
     expect(await readFile(join(out, 'latest.svg'), 'utf8')).toMatch(/^(<\?xml[^>]*>\s*)?<svg[\s\S]*<\/svg>\s*$/);
   }, 600_000);
