@@ -503,8 +503,8 @@ async function startWorkerd(wasm: string | undefined, withWasm: boolean, pollMs 
   return { js: child.url, wasm: `http://127.0.0.1:${wasmPort}`, child };
 }
 
-function wispFunctionsDir(fns: Fn[]): string {
-  const d = join(tmp, 'functions');
+function wispFunctionsDir(fns: Fn[], name = 'functions'): string {
+  const d = join(tmp, name);
   mkdirSync(d, { recursive: true });
   const pick = fns.filter((f) => ['hello-c', 'hello-rust', 'hello-js'].includes(f.name));
   writeFileSync(join(d, 'functions.json'), JSON.stringify({ functions: pick.map((f) => ({ name: f.name, artifact: f.dir })) }, null, 2));
@@ -638,6 +638,13 @@ async function spawnBench(fns: Fn[], bins: ReturnType<typeof buildPeerBinaries>)
   if (fns.some((f) => f.name === 'hello-c')) {
     subjects.push({ subject: 'wisp', fn: 'hello-c', wisp: true, run: () => firstResponse(() => wispUp(fnsDir, data), '/fn/hello-c/?name=b', 'Hello, b') });
     subjects.push({ subject: 'wisp-esm', fn: 'hello-c', wisp: true, run: () => firstResponse(() => wispUp(fnsDir, data, 'wisp.js'), '/fn/hello-c/?name=b', 'Hello, b') });
+  }
+  if (fns.some((f) => f.name === 'hello-js')) {
+    // Not a target: what a JS function's first caller waits for (a worker boots, the glue loads,
+    // StarlingMonkey's functions compile on first call).
+    const jsDir = wispFunctionsDir(fns.filter((f) => f.name === 'hello-js'), 'functions-spawn-js');
+    const jsData = join(tmp, 'wisp-spawn-js-data');
+    subjects.push({ subject: 'wisp', fn: 'hello-js', wisp: true, run: () => firstResponse(() => wispUp(jsDir, jsData), '/fn/hello-js/?name=b', 'Hello, b') });
   }
   subjects.push({ subject: 'node-e', fn: 'hi', wisp: false, run: () => firstResponse(() => startChild({ cmd: node, args: ['-e', NODE_E_HI], ready: portRe }), '/', 'hi') });
   subjects.push({ subject: 'hono', fn: 'hi', wisp: false, run: () => firstResponse(() => startChild({ cmd: node, args: [join(peersSrc, 'hono-server.mjs')], ready: portRe }), '/', 'hi') });

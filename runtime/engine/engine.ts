@@ -15,7 +15,7 @@ import { availableParallelism } from 'node:os';
 import { errors } from './errors.js';
 import { Executor, slotOf } from './executor.js';
 import type { IoLimits } from './instance.js';
-import { compileArtifact, loadArtifact, type LoadedArtifact } from './loader.js';
+import { compileArtifact, readArtifact, withGlue, type ArtifactInfo, type LoadedArtifact } from './loader.js';
 import { ModuleCache, type CompiledArtifact } from './module-cache.js';
 import { Backoff, speculationEligible } from './speculation.js';
 import type { FunctionSpec, InvokeRequest, InvokeResult } from './types.js';
@@ -61,7 +61,9 @@ export interface EngineStats {
 export class Engine {
   readonly modules: ModuleCache;
   readonly io: IoLimits;
-  private artifacts = new Map<string, Promise<LoadedArtifact>>();
+  private artifacts = new Map<string, Promise<ArtifactInfo>>();
+  /** Artifacts with their glue, for the executors on this thread (inline, speculative). */
+  private glued = new Map<string, Promise<LoadedArtifact>>();
   private compiling = new Map<string, Promise<CompiledArtifact>>();
   private readonly inline?: Executor;
   /** Isolation 'auto': the calling thread's executor for speculative runs. */
@@ -99,23 +101,37 @@ export class Engine {
     }
   }
 
-  private artifact(dir: string): Promise<LoadedArtifact> {
+  private artifact(dir: string): Promise<ArtifactInfo> {
     let p = this.artifacts.get(dir);
     if (!p) {
-      p = loadArtifact(dir, { preview1: this.preview1 });
+      p = readArtifact(dir, { preview1: this.preview1 });
       p.catch(() => this.artifacts.delete(dir));
       this.artifacts.set(dir, p);
     }
     return p;
   }
 
+  /** The glue is imported on this thread only for an executor here: workers import their own. */
+  private withGlue(art: ArtifactInfo): Promise<LoadedArtifact> {
+    let p = this.glued.get(art.dir);
+    if (!p) {
+      p = withGlue(art);
+      p.catch(() => this.glued.delete(art.dir));
+      this.glued.set(art.dir, p);
+    }
+    return p;
+  }
+
   /** Compiled modules, and whether this call had to compile them (a cold start). */
-  private async compiled(art: LoadedArtifact): Promise<{ compiled: CompiledArtifact; cold: boolean }> {
+  private async compiled(art: ArtifactInfo): Promise<{ compiled: CompiledArtifact; cold: boolean }> {
     const hit = this.modules.get(art.dir);
     if (hit) return { compiled: hit, cold: false };
     // Concurrent cold starts of one artifact share one compile.
     let p = this.compiling.get(art.dir);
     if (!p) {
+      // Workers import a component's glue (~10 ms for StarlingMonkey's) while this thread
+      // compiles, instead of after the job reaches them.
+      if (art.mode === 'component') this.pool?.broadcast({ type: 'load', dir: art.dir });
       p = compileArtifact(art).finally(() => this.compiling.delete(art.dir));
       this.compiling.set(art.dir, p);
     }
@@ -124,8 +140,12 @@ export class Engine {
     return { compiled, cold: true };
   }
 
-  private async inlineReady(art: LoadedArtifact, compiled: CompiledArtifact, ex = this.inline!): Promise<Executor> {
-    if (!ex.hasArtifact(art.dir)) ex.addArtifact({ art, compiled });
+  private async inlineReady(art: ArtifactInfo, compiled: CompiledArtifact, ex = this.inline!): Promise<Executor> {
+    if (!ex.hasArtifact(art.dir)) {
+      const loaded = await this.withGlue(art);
+      // Checked again: another invocation may have added it while the glue loaded.
+      if (!ex.hasArtifact(art.dir)) ex.addArtifact({ art: loaded, compiled });
+    }
     return ex;
   }
 

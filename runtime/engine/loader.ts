@@ -33,21 +33,41 @@ export type LoadedArtifact =
   | { dir: string; meta: ArtifactMeta; mode: 'component'; instantiate: GlueInstantiate }
   | { dir: string; meta: ArtifactMeta; mode: 'preview1' };
 
+/** What deciding and compiling need (no glue): the host's main thread under isolation 'worker'
+ *  or 'auto' never instantiates a component, so it never imports its glue. */
+export interface ArtifactInfo {
+  dir: string;
+  meta: ArtifactMeta;
+  mode: RunMode;
+}
+
 export interface LoadOptions {
   /** Use the preview1 fast path where the artifact has one (default true). */
   preview1?: boolean;
 }
 
-/** Reads meta and, on the component path, imports the glue (Node keeps it cached per process). */
-export async function loadArtifact(dir: string, opts: LoadOptions = {}): Promise<LoadedArtifact> {
+/** Reads meta and picks the run mode. */
+export async function readArtifact(dir: string, opts: LoadOptions = {}): Promise<ArtifactInfo> {
   const meta = await readMeta(dir);
-  if (meta.preview1 && opts.preview1 !== false) return { dir, meta, mode: 'preview1' };
+  return { dir, meta, mode: meta.preview1 && opts.preview1 !== false ? 'preview1' : 'component' };
+}
+
+/** Adds what instantiating needs: on the component path, the glue (importing it parses ~27,000
+ *  lines for a StarlingMonkey component, ~12 ms; Node keeps it cached per thread). */
+export async function withGlue(info: ArtifactInfo): Promise<LoadedArtifact> {
+  const { dir, meta } = info;
+  if (info.mode === 'preview1') return { dir, meta, mode: 'preview1' };
   const glue = await importExternal<{ instantiate: GlueInstantiate }>(pathToFileURL(join(dir, GLUE_FILE)).href);
   return { dir, meta, mode: 'component', instantiate: glue.instantiate };
 }
 
+/** Reads meta and, on the component path, imports the glue. */
+export async function loadArtifact(dir: string, opts: LoadOptions = {}): Promise<LoadedArtifact> {
+  return withGlue(await readArtifact(dir, opts));
+}
+
 /** The core module files instances of this artifact need. */
-export function moduleFiles(art: LoadedArtifact): string[] {
+export function moduleFiles(art: ArtifactInfo): string[] {
   return art.mode === 'preview1' ? [PREVIEW1_FILE] : art.meta.coreModules.map((m) => m.file);
 }
 
@@ -81,7 +101,7 @@ function readIntoScratch(path: string): Uint8Array<ArrayBuffer> {
  * loaded 2-core VM (StarlingMonkey read + compile: median 10-12.5 ms async with fresh buffers,
  * 4.8-6.6 ms like this).
  */
-export async function compileArtifact(art: LoadedArtifact): Promise<CompiledArtifact> {
+export async function compileArtifact(art: ArtifactInfo): Promise<CompiledArtifact> {
   const modules = new Map<string, WebAssembly.Module>();
   let bytes = 0;
   for (const file of moduleFiles(art)) {

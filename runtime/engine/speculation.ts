@@ -18,7 +18,7 @@
 // straight to workers for a while, so a long-running function pays for one slice, not one per
 // request.
 
-import type { LoadedArtifact } from './loader.js';
+import type { ArtifactInfo } from './loader.js';
 import type { FunctionSpec } from './types.js';
 import { nowMs } from '../clock.js';
 
@@ -53,7 +53,7 @@ export const MIN_TIMEOUT_MS = 100;
 export const BACKOFF_MS = 30_000;
 
 /** Whether an invocation of this function may start on the calling thread. */
-export function speculationEligible(art: LoadedArtifact, spec: FunctionSpec): boolean {
+export function speculationEligible(art: ArtifactInfo, spec: FunctionSpec): boolean {
   // Pooled and reused instances live in workers; only fresh preview1 instances speculate.
   // Fuel is what bounds the run: the module must carry Wisp's instrumentation.
   return art.mode === 'preview1' && art.meta.instrumented && spec.prewarm === 0 && !spec.reuse && spec.timeoutMs >= MIN_TIMEOUT_MS;

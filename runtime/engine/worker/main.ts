@@ -3,7 +3,7 @@
 
 import { parentPort } from 'node:worker_threads';
 import { Executor, slotOf } from '../executor.js';
-import { loadArtifact } from '../loader.js';
+import { loadArtifact, type LoadedArtifact } from '../loader.js';
 import type { ArtifactPayload, FromWorker, ToWorker, WorkerInit } from './protocol.js';
 
 const port = parentPort!;
@@ -12,9 +12,23 @@ const post = (m: FromWorker, transfer: Transferable[] = []) => port.postMessage(
 let init: WorkerInit;
 let executor: Executor;
 
+/** Artifacts with their glue, loading or loaded ('load' starts one before its first job). */
+const loading = new Map<string, Promise<LoadedArtifact>>();
+
+function load(dir: string): Promise<LoadedArtifact> {
+  let p = loading.get(dir);
+  if (!p) {
+    p = loadArtifact(dir, { preview1: init.preview1 });
+    loading.set(dir, p);
+    p.catch(() => loading.delete(dir));
+  }
+  return p;
+}
+
 async function ensure(a: ArtifactPayload | undefined): Promise<void> {
   if (!a || executor.hasArtifact(a.dir)) return;
-  executor.addArtifact({ art: await loadArtifact(a.dir, { preview1: init.preview1 }), compiled: { modules: a.modules, bytes: a.bytes } });
+  const art = await load(a.dir);
+  if (!executor.hasArtifact(a.dir)) executor.addArtifact({ art, compiled: { modules: a.modules, bytes: a.bytes } });
 }
 
 let jobs = 0;
@@ -43,6 +57,11 @@ async function handle(m: Exclude<ToWorker, { type: 'init' }>): Promise<void> {
       break;
     case 'drop':
       executor.dropArtifact(m.dir);
+      loading.delete(m.dir);
+      break;
+    case 'load':
+      // Errors surface when the job itself loads the artifact.
+      load(m.dir).catch(() => undefined);
       break;
     case 'stats':
       post({ type: 'done', id: m.id, stats: executor.stats() });

@@ -114,7 +114,7 @@ export class WorkerPool {
   }
 
   /** Fire-and-forget to every worker (evictions); not queued behind jobs' results. */
-  broadcast(msg: Extract<Message, { type: 'evict' | 'drop' }>): void {
+  broadcast(msg: Extract<Message, { type: 'evict' | 'drop' | 'load' }>): void {
     for (const h of this.handles) {
       if (msg.type === 'drop') h.loaded.delete(msg.dir);
       if (msg.type === 'evict') for (const slot of h.readiness.keys()) if (slot.startsWith(`${msg.name}@`)) h.readiness.delete(slot);

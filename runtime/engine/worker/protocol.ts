@@ -23,6 +23,8 @@ export type ToWorker =
   | { type: 'prepare'; id: number; spec: FunctionSpec; artifact?: ArtifactPayload }
   | { type: 'evict'; id: number; name: string }
   | { type: 'drop'; id: number; dir: string }
+  /** A job for this artifact is coming (the engine is compiling it): import its glue now. */
+  | { type: 'load'; id: number; dir: string }
   | { type: 'stats'; id: number };
 
 export interface Readiness {
