@@ -140,7 +140,8 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
   const telemetryDb = openDb(join(dataDir, 'registry.db'), { synchronous: 'NORMAL' });
   const logs = new LogStore(telemetryDb);
   // The invoker reports to monitoring through this late-bound tee (monitoring needs the invoker).
-  const tee = new TeeLog([logs, opts.log ?? new StreamLog()]);
+  const consoleLog = opts.log ? undefined : new StreamLog();
+  const tee = new TeeLog([logs, opts.log ?? consoleLog!]);
   const invoker = new Invoker(engine, resolver, tee);
   const monitoring = createMonitoring({ db: telemetryDb, registry, invoker, logs, keys });
   tee.add(monitoring);
@@ -209,6 +210,7 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
       await monitoring.close();
       await engine.close();
       logs.flush();
+      consoleLog?.flush();
       telemetryDb.close();
       db.close();
     },
