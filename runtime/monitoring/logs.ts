@@ -36,6 +36,12 @@ const eventOf = (r: Record<string, unknown>): LogEvent => ({
 /** Lines kept per function (default 10,000, about a few MB). */
 export const DEFAULT_LINES_PER_FUNCTION = 10_000;
 
+const INSERT_LOGS = 'INSERT INTO logs (function_name, version, request_id, ts, message) VALUES';
+const ROW = '(?, ?, ?, ?, ?)';
+/** Rows per INSERT statement when a batch is big enough: one statement step per row cost
+ *  ~1 µs more per row (3.5 vs 2.7 µs in a loop of 256-row batches; docs/bench.md). */
+const ROWS_PER_INSERT = 32;
+
 export class LogStore implements InvocationLog {
   private pending: Omit<LogEvent, 'id'>[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
@@ -62,12 +68,25 @@ export class LogStore implements InvocationLog {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    const insert = stmt(this.db, 'INSERT INTO logs (function_name, version, request_id, ts, message) VALUES (?, ?, ?, ?, ?)');
+    const insert = stmt(this.db, `${INSERT_LOGS} ${ROW}`);
+    const insertMany = stmt(this.db, `${INSERT_LOGS} ${Array(ROWS_PER_INSERT).fill(ROW).join(', ')}`);
     const trim = stmt(this.db, 
       'DELETE FROM logs WHERE function_name = ? AND id <= (SELECT id FROM logs WHERE function_name = ? ORDER BY id DESC LIMIT 1 OFFSET ?)',
     );
     this.db.transaction(() => {
-      for (const e of batch) insert.run(e.functionName, e.version, e.requestId, e.ts, e.message);
+      let i = 0;
+      for (; i + ROWS_PER_INSERT <= batch.length; i += ROWS_PER_INSERT) {
+        const args: unknown[] = [];
+        for (let j = i; j < i + ROWS_PER_INSERT; j++) {
+          const e = batch[j]!;
+          args.push(e.functionName, e.version, e.requestId, e.ts, e.message);
+        }
+        insertMany.run(...args);
+      }
+      for (; i < batch.length; i++) {
+        const e = batch[i]!;
+        insert.run(e.functionName, e.version, e.requestId, e.ts, e.message);
+      }
       // Trimming is cheap but not free: do it every so often, per function touched.
       if (++this.writes % 20 === 0) for (const fn of new Set(batch.map((e) => e.functionName))) trim.run(fn, fn, this.maxLinesPerFunction);
     })();
