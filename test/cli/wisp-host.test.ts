@@ -3,8 +3,8 @@
 // process started from the blob: the SQLite addon, builtins, a JS component in a worker and on
 // the main thread (its glue imported through runtime/external-snapshot.ts), a deploy that runs
 // the compiler (jco, binaryen) in the snapshot host, and per-process randomness.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +116,41 @@ describe('bin/wisp-host', () => {
     const r = await fetch(`${h.url}/fn/snap-c/?name=Snapshot`);
     expect(await r.text()).toContain('Hello, Snapshot');
   }, 180_000);
+
+  it('falls back to bin/wisp.js when the blob is missing, stale, or from a node that is gone', () => {
+    // The launcher alone, in a scratch tree: bin/wisp.js there only says which path ran.
+    const tree = mkdtempSync(join(tmpdir(), 'wisp-launcher-'));
+    mkdirSync(join(tree, 'bin'));
+    mkdirSync(join(tree, 'dist/cli'), { recursive: true });
+    mkdirSync(join(tree, 'dist/bundle'), { recursive: true });
+    copyFileSync(HOST, join(tree, 'bin/wisp-host'));
+    writeFileSync(join(tree, 'bin/wisp.js'), "process.stdout.write('fallback ' + process.argv.slice(2).join(' '))");
+    const main = join(tree, 'dist/cli/main.js');
+    const blob = join(tree, 'dist/bundle/host.blob');
+    writeFileSync(main, '');
+    const run = () => execFileSync(join(tree, 'bin/wisp-host'), ['help', 'x'], { encoding: 'utf8' });
+    expect(run()).toBe('fallback help x'); // no blob
+    // A "node" that just echoes, recorded as the one that built the blob: the launcher execs it.
+    const fakeNode = join(tree, 'fake-node');
+    writeFileSync(fakeNode, '#!/bin/sh\necho "snapshot $*"\n');
+    chmodSync(fakeNode, 0o755);
+    writeFileSync(blob, '');
+    writeFileSync(`${blob}.args`, `${fakeNode}\n--flag-a --flag-b\n`);
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(fakeNode, past, past);
+    utimesSync(main, past, past);
+    expect(run()).toBe(`snapshot --snapshot-blob ${tree}/bin/../dist/bundle/host.blob --flag-a --flag-b help x\n`);
+    // tsc ran after the blob was built: its output is newer, the blob is stale.
+    utimesSync(main, new Date(), new Date(Date.now() + 60_000));
+    expect(run()).toBe('fallback help x');
+    utimesSync(main, past, past);
+    // The recorded node was replaced after the blob was built.
+    utimesSync(fakeNode, new Date(), new Date(Date.now() + 60_000));
+    expect(run()).toBe('fallback help x');
+    // ... or is gone.
+    writeFileSync(`${blob}.args`, `${join(tree, 'no-such-node')}\n--flag-a\n`);
+    expect(run()).toBe('fallback help x');
+  });
 
   it('runs the same CLI without the snapshot when told to (WISP_SNAPSHOT=0)', async () => {
     const [withSnap, without] = [await cli(['help']), await cli(['help'], { WISP_SNAPSHOT: '0' })];
