@@ -36,10 +36,10 @@ import { importExternal } from '../runtime/external.js';
 
 /** Bump when the layout, the glue patch or the fuel pass (compiler/fuel) changes: it is part
  *  of every artifact's cache key, so old artifacts are rebuilt rather than reused. */
-export const ARTIFACT_FORMAT = 11;
+export const ARTIFACT_FORMAT = 12;
 
 /** Older formats the runtime still runs (same layout, fewer files). */
-const READABLE_FORMATS = [4, 5, 6, 7, 8, 9, 10, ARTIFACT_FORMAT];
+const READABLE_FORMATS = [4, 5, 6, 7, 8, 9, 10, 11, ARTIFACT_FORMAT];
 
 export type Shape = 'http' | 'command';
 

@@ -14,8 +14,12 @@
 //     (after the may-leave check, which stays) and returns its result;
 //   - each trampoline's task preamble (createNewCurrentTask + parent/subtask lookup) becomes one
 //     shared inert host task, whose enter/resolve/exit do nothing.
+//   - then, if that applied, each sync export's task (made per call: an AsyncTask of ~30
+//     fields and, on an instance's first call, the component's async state) becomes a small
+//     per-call object that records resolved/exited; the trapped check reads the async state only
+//     if one exists (a trap is what creates it: `markTrapped`).
 // Kept: the trampolines' lifting, lowering, handle tables, borrow release and trap marking
-// (`getOrCreateAsyncState(0).markTrapped`), and the export side's task (one per request).
+// (`getOrCreateAsyncState(0).markTrapped`), may-leave checks, and the current-task markers.
 // Not kept: jco's validation that borrowed handles were released within a host call's scope
 // (the guest's own borrows; a guest that breaks it gets no trap from that check) — the handle
 // tables still refuse every invalid handle.
@@ -37,16 +41,41 @@ const PREAMBLE = new RegExp(
 const PREAMBLE_START = '    let parentTask;\n    let task;\n    let subtask;\n';
 const INERT = '    let task = _wispHostTask;\n';
 
-const LOWER_ANCHOR = '    _checkMayLeave(componentIdx);\n    \n    let meta = _getGlobalCurrentTaskMeta(componentIdx);';
+const LOWER_ANCHOR = '  function _lowerImportBackwardsCompat(args) {\n    const params = [...arguments].slice(1);\n';
+// Before anything is copied: the arguments are passed on as they came (no array per call).
+// (Extra undefined arguments are harmless to a trampoline with fewer parameters; longer calls,
+// e.g. wasi:http's 9-parameter ones, are spread.)
 const LOWER_FAST =
-  '    _checkMayLeave(componentIdx);\n' +
-  '    if (!isManualAsync && !isAsync && !funcTypeIsAsync) return importFn(...params);\n' +
-  '    \n    let meta = _getGlobalCurrentTaskMeta(componentIdx);';
+  '  function _lowerImportBackwardsCompat(args, a0, a1, a2, a3, a4, a5) {\n' +
+  '    if (!args.isManualAsync && !args.isAsync && !args.funcTypeIsAsync) {\n' +
+  '      _checkMayLeave(args.componentIdx);\n' +
+  '      return arguments.length <= 7 ? args.importFn(a0, a1, a2, a3, a4, a5) : args.importFn(...[...arguments].slice(1));\n' +
+  '    }\n' +
+  '    const params = [...arguments].slice(1);\n';
 
 const TASK_ANCHOR = '  let curResourceBorrows = [];\n';
 const TASK_DEF =
   TASK_ANCHOR +
   '  const _wispHostTask = { enterSync: () => true, componentIdx: () => -1, id: () => 0, resolve() {}, exit() {}, reject() {}, setErrored() {}, getParentSubtask() {}, setParentSubtask() {} };\n';
+
+const EXPORT_PROLOGUE = new RegExp(
+  [
+    '    getOrCreateAsyncState\\((\\d+)\\)\\.throwIfTrapped\\(\\);\\n    \\n',
+    '    const \\[task, _wasm_call_currentTaskID\\] = createNewCurrentTask\\(\\{\\n',
+    '      componentIdx: (\\d+),\\n      isAsync: false,\\n      isManualAsync: false,\\n      preserveFutureResult: false,\\n',
+    "      entryFnName: '[^'\\n]*',\\n      getCallbackFn: \\(\\) => null,\\n      callbackFnName: null,\\n",
+    "      errHandling: '[a-z-]+',\\n      callingWasmExport: true,\\n    \\}\\);\\n",
+  ].join(''),
+  'g',
+);
+const EXPORT_START = 'callingWasmExport: true,';
+const EXPORT_TASK_DEF =
+  '  const _wispExportTask = (componentIdx) => {\n' +
+  '    let resolved = false;\n    let exited = false;\n' +
+  '    return { id: () => 0, componentIdx: () => componentIdx, setCalleeIsAsync() {}, enterSync: () => true, mayBlock: () => false,\n' +
+  '      resolve() { resolved = true; }, reject() { resolved = true; }, setErrored() {}, exit() { exited = true; },\n' +
+  '      isResolvedState: () => resolved, isExited: () => exited, setReturnMemoryIdx() {}, setReturnMemory() {} };\n' +
+  '  };\n';
 
 /** The glue with sync imports as plain calls; unchanged unless every part of the pattern is found. */
 export function patchSyncImports(glue: string): string {
@@ -57,5 +86,18 @@ export function patchSyncImports(glue: string): string {
   // All or nothing: a trampoline left with jco's preamble would look for a subtask that the
   // fast lowering no longer makes.
   if (replaced !== trampolines) return glue;
-  return out.replace(LOWER_ANCHOR, LOWER_FAST).replace(TASK_ANCHOR, TASK_DEF);
+  return patchSyncExports(out.replace(LOWER_ANCHOR, LOWER_FAST).replace(TASK_ANCHOR, TASK_DEF));
+}
+
+/** Sync exports' tasks (only on top of the import patch, which stops imports looking them up). */
+function patchSyncExports(glue: string): string {
+  const exports = glue.split(EXPORT_START).length - 1;
+  if (exports === 0) return glue;
+  let replaced = 0;
+  const out = glue.replace(EXPORT_PROLOGUE, (_m, trapIdx: string, idx: string) => {
+    replaced++;
+    return `    ASYNC_STATE.get(${trapIdx})?.throwIfTrapped();\n    \n    const [task, _wasm_call_currentTaskID] = [_wispExportTask(${idx}), 0];\n`;
+  });
+  if (replaced !== exports) return glue;
+  return out.replace(TASK_DEF, TASK_DEF + EXPORT_TASK_DEF);
 }
