@@ -16,6 +16,7 @@ import { errors } from './errors.js';
 import { Executor, slotOf } from './executor.js';
 import type { IoLimits } from './instance.js';
 import { compileArtifact, readArtifact, withGlue, type ArtifactInfo, type LoadedArtifact } from './loader.js';
+import { memo } from './memo.js';
 import { ModuleCache, type CompiledArtifact } from './module-cache.js';
 import { Backoff, speculationEligible } from './speculation.js';
 import type { FunctionSpec, InvokeRequest, InvokeResult } from './types.js';
@@ -102,24 +103,12 @@ export class Engine {
   }
 
   private artifact(dir: string): Promise<ArtifactInfo> {
-    let p = this.artifacts.get(dir);
-    if (!p) {
-      p = readArtifact(dir, { preview1: this.preview1 });
-      p.catch(() => this.artifacts.delete(dir));
-      this.artifacts.set(dir, p);
-    }
-    return p;
+    return memo(this.artifacts, dir, () => readArtifact(dir, { preview1: this.preview1 }));
   }
 
   /** The glue is imported on this thread only for an executor here: workers import their own. */
   private withGlue(art: ArtifactInfo): Promise<LoadedArtifact> {
-    let p = this.glued.get(art.dir);
-    if (!p) {
-      p = withGlue(art);
-      p.catch(() => this.glued.delete(art.dir));
-      this.glued.set(art.dir, p);
-    }
-    return p;
+    return memo(this.glued, art.dir, () => withGlue(art));
   }
 
   /** Compiled modules, and whether this call had to compile them (a cold start). */

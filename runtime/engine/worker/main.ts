@@ -4,6 +4,7 @@
 import { parentPort } from 'node:worker_threads';
 import { Executor, slotOf } from '../executor.js';
 import { loadArtifact, type LoadedArtifact } from '../loader.js';
+import { memo } from '../memo.js';
 import type { ArtifactPayload, FromWorker, ToWorker, WorkerInit } from './protocol.js';
 
 const port = parentPort!;
@@ -15,15 +16,7 @@ let executor: Executor;
 /** Artifacts with their glue, loading or loaded ('load' starts one before its first job). */
 const loading = new Map<string, Promise<LoadedArtifact>>();
 
-function load(dir: string): Promise<LoadedArtifact> {
-  let p = loading.get(dir);
-  if (!p) {
-    p = loadArtifact(dir, { preview1: init.preview1 });
-    loading.set(dir, p);
-    p.catch(() => loading.delete(dir));
-  }
-  return p;
-}
+const load = (dir: string): Promise<LoadedArtifact> => memo(loading, dir, () => loadArtifact(dir, { preview1: init.preview1 }));
 
 async function ensure(a: ArtifactPayload | undefined): Promise<void> {
   if (!a || executor.hasArtifact(a.dir)) return;
