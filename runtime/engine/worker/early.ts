@@ -17,21 +17,16 @@ export function newWorker(): Worker {
   });
 }
 
-/** Boot one worker now unless one is already waiting to be adopted. */
+/** Boot one worker now, for the first WorkerPool to adopt, unless one is already waiting.
+ *  It never keeps the process alive. */
 export function startWorkerEarly(): void {
-  if (early.length === 0) startWorkersEarly(1);
-}
-
-/** Boot n workers now, for the first WorkerPool to adopt. They never keep the process alive. */
-export function startWorkersEarly(n: number): void {
-  for (let i = 0; i < n; i++) {
-    const w = newWorker();
-    w.unref();
-    // An early worker that dies before adoption is simply not adopted.
-    w.once('error', () => undefined);
-    w.once('exit', () => early.splice(early.indexOf(w) >>> 0, 1));
-    early.push(w);
-  }
+  if (early.length > 0) return;
+  const w = newWorker();
+  w.unref();
+  // An early worker that dies before adoption is simply not adopted.
+  w.once('error', () => undefined);
+  w.once('exit', () => early.splice(early.indexOf(w) >>> 0, 1));
+  early.push(w);
 }
 
 export const hasEarlyWorker = (): boolean => early.length > 0;
