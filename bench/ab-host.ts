@@ -34,13 +34,15 @@ writeFileSync(join(fnsDir, 'functions.json'), JSON.stringify({ functions: [{ nam
 /** Each checkout's production launcher: bin/wisp-host (startup snapshot) where it has one. */
 const launcher = (dir: string): { cmd: string; args: string[] } =>
   existsSync(join(dir, 'bin/wisp-host')) ? { cmd: join(dir, 'bin/wisp-host'), args: [] } : { cmd: process.execPath, args: [join(dir, 'bin/wisp.js')] };
-const up = (s: { name: string; dir: string }): Promise<Child> =>
-  startChild({
-    cmd: launcher(s.dir).cmd,
-    args: [...launcher(s.dir).args, 'up', '--port', '0', '--data', join(tmp, `data-${s.name}`), '--functions', fnsDir],
+const up = (s: { name: string; dir: string }): Promise<Child> => {
+  const { cmd, args } = launcher(s.dir);
+  return startChild({
+    cmd,
+    args: [...args, 'up', '--port', '0', '--data', join(tmp, `data-${s.name}`), '--functions', fnsDir],
     ready: { stream: 'stderr', re: /serving \d+ functions on (http:\/\/[^/\s]+)/ },
     timeoutMs: 120_000,
   });
+};
 const spawnSamples: Record<string, number[]> = {};
 const runs: { name: string; run: () => Promise<number> }[] = [
   ...subjects.map((s) => ({ name: s.name, run: () => firstResponse(() => up(s), '/fn/hello-c/?name=b', 'Hello, b') })),
