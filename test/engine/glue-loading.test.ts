@@ -10,24 +10,15 @@ import { GLUE_FILE } from '../../compiler/artifact.js';
 import { Engine } from '../../runtime/engine/engine.js';
 import { DEFAULTS } from '../../runtime/functions/defaults.js';
 import { ManifestFunctions } from '../../runtime/functions/manifest.js';
-import type { FunctionSpec, InvokeRequest } from '../../runtime/engine/types.js';
+import type { FunctionSpec } from '../../runtime/engine/types.js';
 import { DATA_DIR, FIXTURES } from '../helpers/paths.js';
+import { invokeRequest } from '../helpers/request.js';
 
 let dir: string;
 const engines: Engine[] = [];
 
 const spec = (): FunctionSpec => ({ name: 'main-thread-guard', version: '$LATEST', artifactDir: dir, env: {}, ...DEFAULTS });
-const req = (): InvokeRequest => ({
-  requestId: 'r',
-  method: 'GET',
-  path: '/x',
-  query: 'name=glue',
-  headers: [['host', 'h']],
-  body: new Uint8Array(0),
-  scheme: 'http',
-  authority: 'h',
-  remoteAddr: '127.0.0.1',
-});
+const req = () => invokeRequest('name=glue', { requestId: 'r', path: '/x', headers: [['host', 'h']], authority: 'h' });
 
 beforeAll(async () => {
   const m = await ManifestFunctions.load(FIXTURES, { cacheDir: DATA_DIR, want: (n) => n === 'hello-js' });

@@ -12,9 +12,10 @@ import { build } from '../../compiler/build.js';
 import { importMemory, MEMORY_IMPORT, memoryTypeOf } from '../../compiler/memory-import.js';
 import { Engine } from '../../runtime/engine/engine.js';
 import { MAX_POOLED_PER_MODULE, MemoryPool, memoryPoolOf } from '../../runtime/engine/memory-pool.js';
-import type { FunctionSpec, InvokeRequest } from '../../runtime/engine/types.js';
+import type { FunctionSpec } from '../../runtime/engine/types.js';
 import { DEFAULTS } from '../../runtime/functions/defaults.js';
 import { DATA_DIR, FIXTURES, ROOT } from '../helpers/paths.js';
+import { invokeRequest } from '../helpers/request.js';
 
 const PAGE = 65536;
 const dec = new TextDecoder();
@@ -120,19 +121,7 @@ describe('MemoryPool', () => {
 
 // --- a real C guest through the engine -----------------------------------------------------------
 
-function request(query: string): InvokeRequest {
-  return {
-    requestId: 'req-1',
-    method: 'GET',
-    path: '/',
-    query,
-    headers: [['host', '127.0.0.1:8080']],
-    body: new Uint8Array(0),
-    scheme: 'http',
-    authority: '127.0.0.1:8080',
-    remoteAddr: '127.0.0.1',
-  };
-}
+const request = (query: string) => invokeRequest(query, { headers: [['host', '127.0.0.1:8080']], authority: '127.0.0.1:8080' });
 
 describe('engine: a reused memory shows nothing of the previous invocation', () => {
   let tmp: string;

@@ -12,6 +12,7 @@ import { DEFAULTS } from '../../runtime/functions/defaults.js';
 import { GuestExit } from '../../runtime/wasi/errors.js';
 import { Errno, importAliases, isPreview1Command, PREVIEW1_FUNCTIONS, Preview1Host } from '../../runtime/wasi/preview1/index.js';
 import { DATA_DIR, FIXTURES, ROOT } from '../helpers/paths.js';
+import { invokeRequest } from '../helpers/request.js';
 
 const dec = new TextDecoder();
 const enc = new TextEncoder();
@@ -366,17 +367,13 @@ describe('preview1 module detection and a hand-written guest', () => {
 // --- engine level: the fast path serves exactly what the component path serves ------------------
 
 function request(query: string, body = '', headers: [string, string][] = []): InvokeRequest {
-  return {
-    requestId: 'req-1',
+  return invokeRequest(query, {
     method: body ? 'POST' : 'GET',
     path: '/some/path',
-    query,
     headers: [['host', '127.0.0.1:8080'], ...headers],
     body: enc.encode(body),
-    scheme: 'http',
     authority: '127.0.0.1:8080',
-    remoteAddr: '127.0.0.1',
-  };
+  });
 }
 
 /** What a client could observe of an invocation. */

@@ -10,9 +10,10 @@ import { Engine } from '../../runtime/engine/engine.js';
 import { createInstance } from '../../runtime/engine/instance.js';
 import { compileArtifact, loadArtifact } from '../../runtime/engine/loader.js';
 import { acquireMemory, pooledMemories, releaseMemory } from '../../runtime/engine/snapshot.js';
-import type { FunctionSpec, InvokeRequest } from '../../runtime/engine/types.js';
+import type { FunctionSpec } from '../../runtime/engine/types.js';
 import { DEFAULTS } from '../../runtime/functions/defaults.js';
 import { DATA_DIR, FIXTURES, ROOT } from '../helpers/paths.js';
+import { invokeRequest } from '../helpers/request.js';
 
 const dec = new TextDecoder();
 
@@ -98,17 +99,7 @@ describe('engine: JS functions on snapshot memories', () => {
     ...DEFAULTS,
     ...over,
   });
-  const request = (query: string): InvokeRequest => ({
-    requestId: 'r',
-    method: 'GET',
-    path: '/p',
-    query,
-    headers: [['host', 'localhost']],
-    body: new Uint8Array(0),
-    scheme: 'http',
-    authority: 'localhost',
-    remoteAddr: '127.0.0.1',
-  });
+  const request = (query: string) => invokeRequest(query, { requestId: 'r', path: '/p', headers: [['host', 'localhost']], authority: 'localhost' });
 
   beforeAll(async () => {
     for (const [name, src] of [

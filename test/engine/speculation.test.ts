@@ -7,22 +7,13 @@ import { Engine } from '../../runtime/engine/engine.js';
 import { Executor } from '../../runtime/engine/executor.js';
 import { compileArtifact, loadArtifact } from '../../runtime/engine/loader.js';
 import { SLICE_FUEL, speculationEligible } from '../../runtime/engine/speculation.js';
-import type { FunctionSpec, InvokeRequest, InvokeResult } from '../../runtime/engine/types.js';
+import type { FunctionSpec, InvokeResult } from '../../runtime/engine/types.js';
 import { ManifestFunctions } from '../../runtime/functions/manifest.js';
 import { DATA_DIR, FIXTURES } from '../helpers/paths.js';
+import { invokeRequest } from '../helpers/request.js';
 
 const dec = new TextDecoder();
-const request = (query: string): InvokeRequest => ({
-  requestId: `spec-${query}`,
-  method: 'GET',
-  path: '/',
-  query,
-  headers: [['host', '127.0.0.1']],
-  body: new Uint8Array(0),
-  scheme: 'http',
-  authority: '127.0.0.1',
-  remoteAddr: '127.0.0.1',
-});
+const request = (query: string) => invokeRequest(query, { requestId: `spec-${query}` });
 const answer = (r: InvokeResult) => (r.error ? r.error.code : `${r.response!.status} ${dec.decode(r.response!.body)}`);
 
 let fns: ManifestFunctions;
