@@ -67,36 +67,36 @@ export class InstanceLimits {
     return total;
   }
 
-  /** The imports every instrumented core module links against. */
+  /** The imports every instrumented core module links against, bound to these limits. */
   imports(): WebAssembly.Imports {
-    return {
-      'wisp:fuel': {
-        remaining: this.fuel,
-        exhausted: () => {
-          // Returning lets the instrumentation's `unreachable` trap (docs/fuel.md).
-          if (this.speculation) return;
-          throw new FuelExhausted();
-        },
-      },
-      'wisp:limits': {
-        grow: (_mem: number, _currentPages: number, deltaPages: number) => {
-          if (this.speculation && deltaPages !== 0) {
-            abandon(this.speculation, 'memory.grow');
-            return 0;
-          }
-          const ok = this.memoryBytes() + (deltaPages >>> 0) * PAGE <= this.memoryCapBytes;
-          if (!ok) this.growDenied = true;
-          return ok ? 1 : 0;
-        },
-        tableGrow: (_table: number, current: number, delta: number) => {
-          if (this.speculation && delta !== 0) {
-            abandon(this.speculation, 'table.grow');
-            return 0;
-          }
-          return (current >>> 0) + (delta >>> 0) <= MAX_TABLE_ELEMENTS ? 1 : 0;
-        },
-      },
-    };
+    return { 'wisp:fuel': { remaining: this.fuel, exhausted: () => this.exhausted() }, 'wisp:limits': limitFunctions({ limits: this }) };
+  }
+
+  /** The fuel instrumentation ran out (`wisp:fuel.exhausted`). */
+  exhausted(): void {
+    // Returning lets the instrumentation's `unreachable` trap (docs/fuel.md).
+    if (this.speculation) return;
+    throw new FuelExhausted();
+  }
+
+  /** 1 if a memory may grow by `deltaPages`, else 0 (`wisp:limits.grow`). */
+  grow(deltaPages: number): number {
+    if (this.speculation && deltaPages !== 0) {
+      abandon(this.speculation, 'memory.grow');
+      return 0;
+    }
+    const ok = this.memoryBytes() + (deltaPages >>> 0) * PAGE <= this.memoryCapBytes;
+    if (!ok) this.growDenied = true;
+    return ok ? 1 : 0;
+  }
+
+  /** 1 if a table may grow from `current` by `delta` entries, else 0 (`wisp:limits.tableGrow`). */
+  tableGrow(current: number, delta: number): number {
+    if (this.speculation && delta !== 0) {
+      abandon(this.speculation, 'table.grow');
+      return 0;
+    }
+    return (current >>> 0) + (delta >>> 0) <= MAX_TABLE_ELEMENTS ? 1 : 0;
   }
 
   /** Track the memories a core instance defines or shares, so the cap covers all of them. */
@@ -106,4 +106,18 @@ export class InstanceLimits {
       for (const v of Object.values(ns as Record<string, unknown>)) if (v instanceof WebAssembly.Memory) this.memories.add(v);
     }
   }
+}
+
+/** Whose limits the functions below enforce: one instance's, or whichever instance of a
+ *  module that shares them runs now (preview1-instance.ts). */
+export interface LimitsRef {
+  readonly limits: InstanceLimits;
+}
+
+/** `wisp:limits`, calling the limits `ref` names at call time. */
+export function limitFunctions(ref: LimitsRef): WebAssembly.ModuleImports {
+  return {
+    grow: (_mem: number, _currentPages: number, deltaPages: number) => ref.limits.grow(deltaPages),
+    tableGrow: (_table: number, current: number, delta: number) => ref.limits.tableGrow(current, delta),
+  };
 }

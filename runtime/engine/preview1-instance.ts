@@ -6,7 +6,7 @@ import { PREVIEW1_FILE } from '../../compiler/artifact.js';
 import { MEMORY_IMPORT } from '../../compiler/memory-import.js';
 import { PREVIEW1_MODULE, Preview1Host, linkPreview1 } from '../wasi/preview1/index.js';
 import type { GuestInstance, IoLimits } from './instance.js';
-import type { InstanceLimits } from './limits.js';
+import { limitFunctions, type InstanceLimits } from './limits.js';
 import type { LoadedArtifact } from './loader.js';
 import { memoryPoolOf } from './memory-pool.js';
 import { abandon, meter, type SpeculativeRun } from './speculation.js';
@@ -17,6 +17,50 @@ const NO_EXPORTS: Record<string, unknown> = Object.freeze({}) as Record<string, 
 
 /** Instances holding a pooled memory: how to give it back. */
 const borrowed = new WeakMap<GuestInstance, () => void>();
+
+/** Whom a module's shared imports serve: the instance of it that runs now on this thread. */
+class Current {
+  /** Outside any entry there is no memory to reach: every pointer call fails with EFAULT. */
+  static readonly IDLE_HOST = new Preview1Host({ args: [], env: {}, stdoutLimit: 0, stderrLimit: 0 });
+  host: Preview1Host = Current.IDLE_HOST;
+  limits!: InstanceLimits;
+  run: SpeculativeRun | undefined;
+}
+
+/**
+ * Every instance of a module links the same functions, which find the running instance's host
+ * and limits in `current` (set around each entry: instantiation and `_start`; a preview1 guest
+ * runs synchronously, so one instance per thread runs at a time). Why not functions bound to
+ * each instance: V8 keeps every instance made on a pooled memory in that memory's instance
+ * list, which a scavenge treats as strong, so whatever the instance's imports reach is copied
+ * and promoted with it — per-instance closures, the host and the request's environment were
+ * ~4 KB of the ~5 KB promoted per hello-c request (docs/bench.md, "HTTP throughput").
+ */
+interface SharedLink {
+  current: Current;
+  preview1: WebAssembly.ModuleImports;
+  limits: WebAssembly.ModuleImports;
+  exhausted: () => void;
+}
+
+/** Per compiled module, per thread (a module object belongs to the thread that compiled it). */
+const links = new WeakMap<WebAssembly.Module, SharedLink>();
+
+function sharedLink(module: WebAssembly.Module): SharedLink {
+  let link = links.get(module);
+  if (!link) {
+    const current = new Current();
+    link = {
+      current,
+      // Metered only while a speculative run is current (meter() reads it at call time).
+      preview1: linkPreview1(module, current, (name, f) => meter(name, f, current)),
+      limits: limitFunctions(current),
+      exhausted: () => current.limits.exhausted(),
+    };
+    links.set(module, link);
+  }
+  return link;
+}
 
 export function createPreview1Instance(
   art: LoadedArtifact,
@@ -38,24 +82,55 @@ export function createPreview1Instance(
     ...(run ? { onWouldBlock: () => abandon(run, 'the guest would sleep') } : {}),
   });
   limits.speculation = run;
-  const imports = limits.imports();
-  imports[PREVIEW1_MODULE] = linkPreview1(module, host, run && ((name, f) => meter(name, f, run)));
+  const link = sharedLink(module);
+  const imports: WebAssembly.Imports = {
+    'wisp:fuel': { remaining: limits.fuel, exhausted: link.exhausted },
+    'wisp:limits': link.limits,
+    [PREVIEW1_MODULE]: link.preview1,
+  };
   const pool = memoryPoolOf(module);
   const lent = pool?.take();
   if (lent) imports[MEMORY_IMPORT.module] = { [MEMORY_IMPORT.name]: lent };
-  // If this throws, the lent memory is simply dropped: it may hold part of the data segments.
-  const instance = new WebAssembly.Instance(module, imports);
+  const { current } = link;
+  // A start function would run inside the constructor: it gets this instance's host too.
+  const enter = () => {
+    current.host = host;
+    current.limits = limits;
+    current.run = run;
+  };
+  const leave = () => {
+    current.host = Current.IDLE_HOST;
+    current.run = undefined;
+  };
+  let instance: WebAssembly.Instance;
+  enter();
+  try {
+    // If this throws, the lent memory is simply dropped: it may hold part of the data segments.
+    instance = new WebAssembly.Instance(module, imports);
+  } finally {
+    leave();
+  }
   const memory = lent ?? (instance.exports.memory as WebAssembly.Memory);
   host.bind(memory);
   limits.memories.add(memory);
-  const inst: GuestInstance = { wasi: { ctx: host }, limits, exports: NO_EXPORTS, start: instance.exports._start as () => void, poisoned: false, invocations: 0 };
+  const guestStart = instance.exports._start as (() => void) | undefined;
+  const start = guestStart && (() => {
+    enter();
+    try {
+      guestStart();
+    } finally {
+      leave();
+    }
+  });
+  const inst: GuestInstance = { wasi: { ctx: host }, limits, exports: NO_EXPORTS, start, poisoned: false, invocations: 0 };
   if (pool && lent) {
     borrowed.set(inst, () => {
       // Nothing may reach this memory through the old instance once another one owns it.
       inst.start = undefined;
       inst.poisoned = true;
-      host.bind(undefined);
+      host.end();
       limits.memories.delete(lent);
+      limits.speculation = undefined;
       pool.give(lent);
     });
   }

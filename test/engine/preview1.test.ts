@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../../compiler/build.js';
 import { Engine } from '../../runtime/engine/engine.js';
-import { loadArtifact } from '../../runtime/engine/loader.js';
+import { compileArtifact, loadArtifact } from '../../runtime/engine/loader.js';
+import { createInstance } from '../../runtime/engine/instance.js';
+import { releaseInstance } from '../../runtime/engine/preview1-instance.js';
+import { runInvocation } from '../../runtime/engine/run.js';
+import { newRun } from '../../runtime/engine/speculation.js';
 import type { FunctionSpec, InvokeRequest, InvokeResult } from '../../runtime/engine/types.js';
 import { DEFAULTS } from '../../runtime/functions/defaults.js';
 import { GuestExit } from '../../runtime/wasi/errors.js';
@@ -499,6 +503,36 @@ describe('engine: preview1 fast path vs component path', () => {
     expect(b.fuelUsed).toBe(a.fuelUsed);
     const starved = await engines.fastInline!.invoke(spec('hello-c', { fuel: 500 }), request(''));
     expect(starved.error?.code).toBe('FuelExhausted');
+  });
+
+  it('runs each instance of a module on its own host and limits, though they share one set of imports', async () => {
+    // preview1-instance.ts links every instance of a module to the same functions, which find
+    // the running instance's host, limits and speculative run at call time.
+    const art = await loadArtifact(dirs['hello-c']!);
+    const compiled = await compileArtifact(art);
+    const io = { responseBytes: 1 << 20, logBytes: 1 << 16 };
+    const run = newRun();
+    const a = createInstance(art, compiled, spec('hello-c'), io);
+    const b = createInstance(art, compiled, spec('hello-c'), io, run);
+    const c = createInstance(art, compiled, spec('hello-c', { fuel: 500 }), io);
+    const answer = (inst: typeof a, name: string) => {
+      inst.limits.begin(inst === c ? 500 : DEFAULTS.fuel);
+      const out = runInvocation('command', inst, spec('hello-c'), request(`name=${name}`), io);
+      return 'code' in out ? out.code : dec.decode(out.body);
+    };
+    // Made in order a, b, c; run in another order, each answering its own request.
+    expect(answer(b, 'B')).toBe('Hello, B\n');
+    expect(run.hostUnits).toBeLessThan(20_000); // b's host calls were metered against its run...
+    const left = run.hostUnits;
+    expect(answer(a, 'A')).toBe('Hello, A\n');
+    expect(run.hostUnits).toBe(left); // ...and a's were not.
+    expect(() => answer(c, 'C')).toThrow(/fuel/); // c's own budget, not a's or b's
+    expect(a.limits.fuelUsed).toBe(b.limits.fuelUsed);
+    expect(b.wasi.ctx.stdout.length).toBeGreaterThan(0);
+    for (const i of [a, b, c]) releaseInstance(i);
+    // A released instance cannot run again, and its host no longer holds the request.
+    expect([a.start, b.start]).toEqual([undefined, undefined]);
+    expect(b.wasi.ctx.stdout.length).toBe(0);
   });
 
   it('refuses a function whose memory at start exceeds its cap', async () => {

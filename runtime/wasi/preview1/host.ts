@@ -39,6 +39,9 @@ export type Preview1Imports = Record<string, Fn>;
 const EMPTY = new Uint8Array(0);
 const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
 const enc = new TextEncoder();
+const NO_ENV: Record<string, string> = Object.freeze({}) as Record<string, string>;
+/** The sinks of an ended host: nothing fits. */
+const ENDED = new ByteSink(0);
 
 /** NUL-terminated strings laid out back to back, as args_get / environ_get want them. */
 interface StringList {
@@ -101,7 +104,7 @@ export class Preview1Host {
   /** Every preview1 function, bound to this host. Instances link only what their module
    *  imports (`linkPreview1`), which is usually a handful. */
   get imports(): Preview1Imports {
-    return (this.allImports ??= importsFor(this, PREVIEW1_FUNCTIONS));
+    return (this.allImports ??= importsFor({ host: this }, PREVIEW1_FUNCTIONS));
   }
 
   /** The guest's memory, once instantiated; undefined once the instance is released (every
@@ -121,6 +124,21 @@ export class Preview1Host {
     this.stdout = this.newStdout();
     this.stderr = new ByteSink(this.config.stderrLimit);
     this.responseOverflowed = false;
+  }
+
+  /**
+   * The instance will not run again: drop what this invocation held. V8 keeps every instance
+   * made on a pooled memory in that memory's instance list, and a scavenge treats the list as
+   * strong: whatever the instance's imports reach (this host) is copied and promoted with it.
+   * Dropping the request's environment, stdin and output here keeps that to a few objects
+   * (docs/bench.md, "HTTP throughput").
+   */
+  end(): void {
+    this.bind(undefined);
+    this.stdin = EMPTY;
+    this.env = NO_ENV;
+    this.envList = undefined;
+    this.stdout = this.stderr = ENDED;
   }
 
   private newStdout(): ByteSink {
@@ -411,37 +429,43 @@ const stdio = (fd: number) => fd >= 0 && fd <= 2;
 const onFd = (stdioErrno: number) => (fd: number) => (stdio(fd) ? stdioErrno : Errno.BADF);
 const constant = (f: Fn) => () => f;
 
-/** Per function: what a host links for it. The real calls close over the host; the
- *  deny-by-default stubs hold no state and are shared by every instance. */
-const IMPORTS: Record<string, (h: Preview1Host) => Fn> = {
-  args_get: (h) => (a: number, b: number) => h.args_get(a, b),
-  args_sizes_get: (h) => (a: number, b: number) => h.args_sizes_get(a, b),
-  environ_get: (h) => (a: number, b: number) => h.environ_get(a, b),
-  environ_sizes_get: (h) => (a: number, b: number) => h.environ_sizes_get(a, b),
-  clock_res_get: (h) => (id: number, p: number) => h.clock_res_get(id, p),
-  clock_time_get: (h) => (id: number, prec: bigint, p: number) => h.clock_time_get(id, prec, p),
+/** Whom linked functions call: one host, or whichever host an instance of a shared link
+ *  runs on now (engine/preview1-instance.ts). */
+export interface HostRef {
+  readonly host: Preview1Host;
+}
+
+/** Per function: what a host links for it. The real calls read the host from the ref at call
+ *  time; the deny-by-default stubs hold no state and are shared by every instance. */
+const IMPORTS: Record<string, (r: HostRef) => Fn> = {
+  args_get: (r) => (a: number, b: number) => r.host.args_get(a, b),
+  args_sizes_get: (r) => (a: number, b: number) => r.host.args_sizes_get(a, b),
+  environ_get: (r) => (a: number, b: number) => r.host.environ_get(a, b),
+  environ_sizes_get: (r) => (a: number, b: number) => r.host.environ_sizes_get(a, b),
+  clock_res_get: (r) => (id: number, p: number) => r.host.clock_res_get(id, p),
+  clock_time_get: (r) => (id: number, prec: bigint, p: number) => r.host.clock_time_get(id, prec, p),
   fd_advise: constant(onFd(Errno.SPIPE)),
   fd_allocate: constant(onFd(Errno.SPIPE)),
-  fd_close: (h) => (fd: number) => h.fd_close(fd),
+  fd_close: (r) => (fd: number) => r.host.fd_close(fd),
   fd_datasync: constant(onFd(Errno.INVAL)),
-  fd_fdstat_get: (h) => (fd: number, p: number) => h.fd_fdstat_get(fd, p),
+  fd_fdstat_get: (r) => (fd: number, p: number) => r.host.fd_fdstat_get(fd, p),
   // Accept "no flags" (what a guest reading back its flags writes), refuse the rest.
   fd_fdstat_set_flags: constant((fd: number, flags: number) => (stdio(fd) ? ((flags & 0xffff) === 0 ? Errno.SUCCESS : Errno.NOTSUP) : Errno.BADF)),
   fd_fdstat_set_rights: constant(onFd(Errno.NOTCAPABLE)),
-  fd_filestat_get: (h) => (fd: number, p: number) => h.fd_filestat_get(fd, p),
+  fd_filestat_get: (r) => (fd: number, p: number) => r.host.fd_filestat_get(fd, p),
   fd_filestat_set_size: constant(onFd(Errno.INVAL)),
   fd_filestat_set_times: constant(onFd(Errno.NOTCAPABLE)),
   fd_pread: constant(onFd(Errno.SPIPE)),
   fd_prestat_get: constant(() => Errno.BADF),
   fd_prestat_dir_name: constant(() => Errno.BADF),
   fd_pwrite: constant(onFd(Errno.SPIPE)),
-  fd_read: (h) => (fd: number, iovs: number, n: number, p: number) => h.fd_read(fd, iovs, n, p),
+  fd_read: (r) => (fd: number, iovs: number, n: number, p: number) => r.host.fd_read(fd, iovs, n, p),
   fd_readdir: constant(onFd(Errno.NOTDIR)),
   fd_renumber: constant((from: number, to: number) => (stdio(from) && stdio(to) ? Errno.NOTSUP : Errno.BADF)),
   fd_seek: constant(onFd(Errno.SPIPE)),
   fd_sync: constant(onFd(Errno.INVAL)),
   fd_tell: constant(onFd(Errno.SPIPE)),
-  fd_write: (h) => (fd: number, iovs: number, n: number, p: number) => h.fd_write(fd, iovs, n, p),
+  fd_write: (r) => (fd: number, iovs: number, n: number, p: number) => r.host.fd_write(fd, iovs, n, p),
   // No preopened directories: every path is relative to an fd that is no directory.
   path_create_directory: constant(onFd(Errno.NOTDIR)),
   path_filestat_get: constant(onFd(Errno.NOTDIR)),
@@ -453,11 +477,11 @@ const IMPORTS: Record<string, (h: Preview1Host) => Fn> = {
   path_rename: constant(onFd(Errno.NOTDIR)),
   path_symlink: constant((_old: number, _oldLen: number, fd: number) => (stdio(fd) ? Errno.NOTDIR : Errno.BADF)),
   path_unlink_file: constant(onFd(Errno.NOTDIR)),
-  poll_oneoff: (h) => (i: number, o: number, n: number, p: number) => h.poll_oneoff(i, o, n, p),
-  proc_exit: (h) => (code: number) => h.proc_exit(code),
+  poll_oneoff: (r) => (i: number, o: number, n: number, p: number) => r.host.poll_oneoff(i, o, n, p),
+  proc_exit: (r) => (code: number) => r.host.proc_exit(code),
   proc_raise: constant(() => Errno.NOSYS),
   sched_yield: constant(() => Errno.SUCCESS),
-  random_get: (h) => (p: number, n: number) => h.random_get(p, n),
+  random_get: (r) => (p: number, n: number) => r.host.random_get(p, n),
   sock_accept: constant(onFd(Errno.NOTSOCK)),
   sock_recv: constant(onFd(Errno.NOTSOCK)),
   sock_send: constant(onFd(Errno.NOTSOCK)),
@@ -465,12 +489,12 @@ const IMPORTS: Record<string, (h: Preview1Host) => Fn> = {
 };
 
 /** What links `name` (a preview1 function, or a `name [vN]` alias of one) to a host. */
-export function importFactory(name: string): ((h: Preview1Host) => Fn) | undefined {
+export function importFactory(name: string): ((r: HostRef) => Fn) | undefined {
   return IMPORTS[baseName(name)];
 }
 
-function importsFor(h: Preview1Host, names: readonly string[]): Preview1Imports {
+function importsFor(r: HostRef, names: readonly string[]): Preview1Imports {
   const ns: Preview1Imports = {};
-  for (const name of names) ns[name] = importFactory(name)!(h);
+  for (const name of names) ns[name] = importFactory(name)!(r);
   return ns;
 }

@@ -1,10 +1,10 @@
-// The preview1 namespace one instance is linked with: only the functions its module imports
-// (a C hello imports 7 of the 46), each bound to the instance's own host.
+// The preview1 namespace a module's instances are linked with: only the functions the module
+// imports (a C hello imports 7 of the 46), each calling the host its ref names at call time.
 
 import { MODULE } from './abi.js';
-import { importFactory, type Preview1Host, type Preview1Imports } from './host.js';
+import { importFactory, type HostRef, type Preview1Imports } from './host.js';
 
-type Link = [importName: string, make: (h: Preview1Host) => Preview1Imports[string]];
+type Link = [importName: string, make: (r: HostRef) => Preview1Imports[string]];
 
 /** Per compiled module; a module is immutable, so what it imports never changes. */
 const links = new WeakMap<WebAssembly.Module, Link[]>();
@@ -27,10 +27,10 @@ function linksOf(module: WebAssembly.Module): Link[] {
 /** `wrap`: a hook around each linked function (the engine meters speculative runs with it). */
 export function linkPreview1(
   module: WebAssembly.Module,
-  host: Preview1Host,
+  ref: HostRef,
   wrap?: (name: string, f: Preview1Imports[string]) => Preview1Imports[string],
 ): Preview1Imports {
   const ns: Preview1Imports = {};
-  for (const [name, make] of linksOf(module)) ns[name] = wrap ? wrap(name, make(host)) : make(host);
+  for (const [name, make] of linksOf(module)) ns[name] = wrap ? wrap(name, make(ref)) : make(ref);
   return ns;
 }
