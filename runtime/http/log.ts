@@ -10,19 +10,18 @@ export interface InvocationRecord {
   requestId: string;
   status: number;
   result: InvokeResult;
+  /** The REPORT line, once formatted (reportLine()). */
+  report?: string;
 }
 
 export interface InvocationLog {
   record(rec: InvocationRecord): void;
 }
 
-/** Every log (store, stdout, the Tail answer) writes the same line: format it once. */
-const reports = new WeakMap<InvocationRecord, string>();
-
+/** Every log (store, stdout, the Tail answer) writes the same line: formatted once, kept on the
+ *  record (a WeakMap keyed by a new record per invocation cost the scavenger an ephemeron each). */
 export function reportLine(rec: InvocationRecord): string {
-  let line = reports.get(rec);
-  if (line === undefined) reports.set(rec, (line = formatReport(rec)));
-  return line;
+  return (rec.report ??= formatReport(rec));
 }
 
 function formatReport(rec: InvocationRecord): string {
@@ -54,15 +53,26 @@ export class StreamLog implements InvocationLog {
     if (text) this.out.write(text);
   };
   record(rec: InvocationRecord): void {
-    const ts = new Date().toISOString();
+    const ts = isoNow();
+    const prefix = `${ts} ${rec.fn} ${rec.requestId} `;
     let text = '';
-    for (const line of rec.result.logs) text += `${ts} ${rec.fn} ${rec.requestId} ${line}\n`;
-    if (rec.result.logsTruncated) text += `${ts} ${rec.fn} ${rec.requestId} [log truncated: per-invocation limit reached]\n`;
+    for (const line of rec.result.logs) text += prefix + line + '\n';
+    if (rec.result.logsTruncated) text += `${prefix}[log truncated: per-invocation limit reached]\n`;
     text += `${ts} ${rec.fn} ${reportLine(rec)}\n`;
     this.pending += text;
     // Unref'd: pending console lines never keep the process alive (close() flushes them).
     this.timer ??= setTimeout(this.flush, STREAM_FLUSH_MS).unref();
   }
+}
+
+/** The current time as ISO 8601, formatted once per millisecond (thousands of lines a second
+ *  share one). */
+let lastMs = 0;
+let lastIso = '';
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) [lastMs, lastIso] = [ms, new Date(ms).toISOString()];
+  return lastIso;
 }
 
 /** Keeps records in memory (tests, and the basis of log queries). */
