@@ -115,6 +115,16 @@ describe('errors', () => {
     expect(j.error.requestId).toBe(r.headers.get('x-wisp-request-id'));
   });
 
+  it('gives every data-plane error its request id (header and body)', async () => {
+    for (const path of ['/fn', '/fn?x=1', '/fn/no-such-fn', '/fn/hello-c:99/', '/fn/crash-c/?trap']) {
+      const r = await host.get(path);
+      expect(r.status, path).toBeGreaterThanOrEqual(400);
+      const j = (await r.json()) as { error: { code: string; requestId: string } };
+      expect(j.error.requestId, path).toMatch(/^[0-9a-f-]{36}$/);
+      expect(r.headers.get('x-wisp-request-id'), path).toBe(j.error.requestId);
+    }
+  });
+
   it('answers 502 GuestTrap for a trap, and the next request still succeeds', async () => {
     const bad = await host.get('/fn/crash-c/?trap');
     expect(bad.status).toBe(502);

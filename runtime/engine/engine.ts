@@ -63,6 +63,8 @@ export class Engine {
   readonly modules: ModuleCache;
   readonly io: IoLimits;
   private artifacts = new Map<string, Promise<ArtifactInfo>>();
+  /** The artifacts read so far (invokeNow() cannot wait for a read). */
+  private readArtifacts = new Map<string, ArtifactInfo>();
   /** Artifacts with their glue, for the executors on this thread (inline, speculative). */
   private glued = new Map<string, Promise<LoadedArtifact>>();
   private compiling = new Map<string, Promise<CompiledArtifact>>();
@@ -103,7 +105,12 @@ export class Engine {
   }
 
   private artifact(dir: string): Promise<ArtifactInfo> {
-    return memo(this.artifacts, dir, () => readArtifact(dir, { preview1: this.preview1 }));
+    return memo(this.artifacts, dir, () =>
+      readArtifact(dir, { preview1: this.preview1 }).then((art) => {
+        this.readArtifacts.set(dir, art);
+        return art;
+      }),
+    );
   }
 
   /** The glue is imported on this thread only for an executor here: workers import their own. */
@@ -163,21 +170,13 @@ export class Engine {
     const t0 = nowMs();
     const art = await this.artifact(spec.artifactDir);
     const { compiled, cold } = await this.compiled(art);
-    if (this.inline) {
-      const r = (await this.inlineReady(art, compiled)).invoke(spec, req, cold);
-      r.durationMs = nowMs() - t0;
-      return r;
-    }
-    if (this.speculator && speculationEligible(art, spec) && this.backoff.allowed(slotOf(spec))) {
-      const r = (await this.inlineReady(art, compiled, this.speculator)).speculate(spec, req, cold);
+    const here = this.executorFor(art, spec);
+    if (here) {
+      const r = this.runHere(await this.inlineReady(art, compiled, here), spec, req, cold);
       if (r) {
-        this.speculated++;
         r.durationMs = nowMs() - t0;
         return r;
       }
-      // Left its slice: this one starts over in a worker, and so do the next for a while.
-      this.speculationsAbandoned++;
-      this.backoff.hold(slotOf(spec));
     }
     const outcome = await this.pool!.run({
       msg: { type: 'invoke', spec, req, cold },
@@ -188,6 +187,47 @@ export class Engine {
     const r = resultOf(outcome, art.meta.shape, cold, spec);
     r.durationMs = nowMs() - t0;
     return r;
+  }
+
+  /**
+   * invoke() answered before this call returns, when nothing has to be waited for: the artifact
+   * read and compiled, and the guest to run on this thread (isolation 'inline', or a
+   * speculative run that stays in its slice) on an executor that holds it. Undefined otherwise,
+   * and then invoke() does the rest (a run that left its slice goes to a worker from there).
+   * The data plane tries this first: a warm hello-c request then waits for no promise
+   * (docs/bench.md, "HTTP throughput").
+   */
+  invokeNow(spec: FunctionSpec, req: InvokeRequest): InvokeResult | undefined {
+    const t0 = nowMs();
+    const art = this.readArtifacts.get(spec.artifactDir);
+    // modules.get also marks the artifact used, as invoke() does (the cache is an LRU).
+    if (!art || !this.modules.get(art.dir)) return undefined;
+    const here = this.executorFor(art, spec);
+    if (!here?.hasArtifact(art.dir)) return undefined;
+    const r = this.runHere(here, spec, req, false);
+    if (r) r.durationMs = nowMs() - t0;
+    return r;
+  }
+
+  /** This thread's executor for the function, if it runs here; else it runs in a worker. */
+  private executorFor(art: ArtifactInfo, spec: FunctionSpec): Executor | undefined {
+    if (this.inline) return this.inline;
+    if (this.speculator && speculationEligible(art, spec) && this.backoff.allowed(slotOf(spec))) return this.speculator;
+    return undefined;
+  }
+
+  /** Undefined: a speculative run left its slice; this invocation starts over in a worker, and
+   *  so do the function's next ones for a while. */
+  private runHere(ex: Executor, spec: FunctionSpec, req: InvokeRequest, cold: boolean): InvokeResult | undefined {
+    if (ex === this.inline) return ex.invoke(spec, req, cold);
+    const r = ex.speculate(spec, req, cold);
+    if (r) {
+      this.speculated++;
+      return r;
+    }
+    this.speculationsAbandoned++;
+    this.backoff.hold(slotOf(spec));
+    return undefined;
   }
 
   stats(): EngineStats {

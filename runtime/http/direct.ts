@@ -27,13 +27,7 @@ export function routingRequest(m: IncomingMessage): Request {
 
 /** Write what a Hono app answered: a DirectResponse, or a WHATWG Response (error paths). */
 export async function writeAnswer(answer: DirectResponse | Response, res: ServerResponse): Promise<void> {
-  if (answer instanceof DirectResponse) {
-    const { status, headers, body } = answer;
-    if (body) headers['content-length'] = String(body.byteLength);
-    res.writeHead(status, headers);
-    res.end(body ?? undefined);
-    return;
-  }
+  if (answer instanceof DirectResponse) return writeDirect(answer, res);
   const headers: Record<string, string | string[]> = {};
   answer.headers.forEach((v, k) => (headers[k] = v));
   const cookies = answer.headers.getSetCookie();
@@ -41,5 +35,12 @@ export async function writeAnswer(answer: DirectResponse | Response, res: Server
   const body = answer.body ? new Uint8Array(await answer.arrayBuffer()) : null;
   if (body) headers['content-length'] = String(body.byteLength);
   res.writeHead(answer.status, headers);
+  res.end(body ?? undefined);
+}
+
+export function writeDirect(answer: DirectResponse, res: ServerResponse): void {
+  const { status, headers, body } = answer;
+  if (body) headers['content-length'] = String(body.byteLength);
+  res.writeHead(status, headers);
   res.end(body ?? undefined);
 }

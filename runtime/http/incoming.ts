@@ -13,6 +13,8 @@ export interface RequestHead {
   headers: [string, string][];
   authority: string;
   remoteAddr: string;
+  /** Whether the request has a body to read (else body() answers an empty one at once). */
+  hasBody: boolean;
   /** The body, read up to a cap (BodyTooLarge beyond it). */
   body(limit: number): Promise<Uint8Array>;
 }
@@ -32,14 +34,20 @@ export function fromIncoming(m: IncomingMessage): RequestHead {
     headers,
     authority: m.headers.host ?? '',
     remoteAddr: m.socket?.remoteAddress ?? '',
+    hasBody: hasBody(m),
     body: (limit) => readIncoming(m, limit),
   };
 }
 
+/** No length (or length 0) and no chunked framing: HTTP/1.1 says there is no body (RFC 9112 6.3). */
+function hasBody(m: IncomingMessage): boolean {
+  const length = m.headers['content-length'];
+  return m.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
 async function readIncoming(m: IncomingMessage, limit: number): Promise<Uint8Array> {
   if (Number(m.headers['content-length'] ?? '0') > limit) throw new BodyTooLarge();
-  // No length and no chunked framing: HTTP/1.1 says there is no body (RFC 9112 6.3).
-  if (m.headers['content-length'] === undefined && m.headers['transfer-encoding'] === undefined) return EMPTY;
+  if (!hasBody(m)) return EMPTY;
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of m as AsyncIterable<Buffer>) {

@@ -4,7 +4,7 @@
 
 import type { Engine } from '../engine/engine.js';
 import type { FunctionSpec, InvokeRequest, InvokeResult } from '../engine/types.js';
-import type { InvocationLog } from '../http/log.js';
+import type { InvocationLog, InvocationRecord } from '../http/log.js';
 import { reportLine } from '../http/log.js';
 import { ApiError, throttled } from '../registry/errors.js';
 import { ConcurrencyGate } from './concurrency.js';
@@ -47,18 +47,39 @@ export class Invoker {
   /** Throws ApiError 429 when the function is at its reserved concurrency. */
   async invoke(name: string, qualifier: string | undefined, req: InvokeRequest, resolved?: Resolution): Promise<Invocation> {
     const { spec, reserved } = resolved ?? this.resolve(name, qualifier);
-    if (!this.concurrency.tryAcquire(spec.name, reserved)) {
-      this.onThrottle(spec.name, spec.version);
-      throw throttled(`Rate Exceeded: function ${spec.name} is at its reserved concurrency (${reserved})`);
-    }
+    this.acquire(spec, reserved);
     let result: InvokeResult;
     try {
       result = await this.engine.invoke(spec, req);
     } finally {
       this.concurrency.release(spec.name);
     }
+    return this.finish(spec, req, result);
+  }
+
+  /** invoke(), answered before this call returns when the engine can (Engine.invokeNow);
+   *  undefined when it cannot, and then the caller invokes as usual. */
+  invokeNow(name: string, qualifier: string | undefined, req: InvokeRequest, resolved?: Resolution): Invocation | undefined {
+    const { spec, reserved } = resolved ?? this.resolve(name, qualifier);
+    this.acquire(spec, reserved);
+    let result: InvokeResult | undefined;
+    try {
+      result = this.engine.invokeNow(spec, req);
+    } finally {
+      this.concurrency.release(spec.name);
+    }
+    return result && this.finish(spec, req, result);
+  }
+
+  private acquire(spec: FunctionSpec, reserved: number | null): void {
+    if (this.concurrency.tryAcquire(spec.name, reserved)) return;
+    this.onThrottle(spec.name, spec.version);
+    throw throttled(`Rate Exceeded: function ${spec.name} is at its reserved concurrency (${reserved})`);
+  }
+
+  private finish(spec: FunctionSpec, req: InvokeRequest, result: InvokeResult): Invocation {
     const status = result.error?.status ?? result.response!.status;
-    const rec = { fn: spec.name, requestId: req.requestId, status, result, version: spec.version };
+    const rec: InvocationRecord = { fn: spec.name, requestId: req.requestId, status, result, version: spec.version };
     this.log.record(rec);
     return {
       result,

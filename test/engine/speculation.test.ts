@@ -52,6 +52,40 @@ describe("isolation 'auto'", () => {
     if (a.response) expect(dec.decode(a.response.body)).toBe(dec.decode(w.response!.body));
   });
 
+  it('answers at once (invokeNow) only what it can run here without waiting', async () => {
+    const spec: FunctionSpec = { ...fns.get('hello-c')!, version: 'now' };
+    const fresh = new Engine({ isolation: 'auto', minWorkers: 1 });
+    try {
+      // Nothing read or compiled yet: the caller must invoke() (which may wait).
+      expect(fresh.invokeNow(spec, request('name=now'))).toBeUndefined();
+      expect(answer(await fresh.invoke(spec, request('name=now')))).toContain('Hello, now');
+      const s0 = fresh.stats();
+      const r = fresh.invokeNow(spec, request('name=sync'));
+      expect([r?.tier, answer(r!)]).toEqual(['warm', expect.stringContaining('Hello, sync')]);
+      expect(r!.durationMs).toBeGreaterThan(0);
+      expect(fresh.stats().speculated).toBe(s0.speculated + 1);
+      // A function that does not run on this thread (reused instances live in workers).
+      const reused: FunctionSpec = { ...spec, version: 'now-reuse', reuse: true };
+      await fresh.invoke(reused, request(''));
+      expect(fresh.invokeNow(reused, request(''))).toBeUndefined();
+    } finally {
+      await fresh.close();
+    }
+    // Under isolation 'worker' nothing runs on the calling thread.
+    await worker.invoke(spec, request(''));
+    expect(worker.invokeNow(spec, request(''))).toBeUndefined();
+  });
+
+  it('leaves a run that left its slice to invoke(), which sends it to a worker', async () => {
+    const spec: FunctionSpec = { ...fns.get('adv-c')!, version: 'now-bomb' };
+    await auto.invoke(spec, request('ok')); // read, compiled, on this thread's executor
+    const s0 = auto.stats();
+    expect(auto.invokeNow(spec, request('bomb'))).toBeUndefined();
+    expect(auto.stats().speculationsAbandoned).toBe(s0.speculationsAbandoned + 1);
+    expect((await auto.invoke(spec, request('bomb'))).error?.code).toBe('MemoryLimitExceeded');
+    expect(auto.stats()).toMatchObject({ speculated: s0.speculated, speculationsAbandoned: s0.speculationsAbandoned + 1 });
+  });
+
   it('sends a function that left its slice straight to workers afterwards', async () => {
     const spec: FunctionSpec = { ...fns.get('adv-c')!, version: 'backoff' };
     const s0 = auto.stats();
