@@ -102,13 +102,22 @@ const sep = '\u0000';
 const key = (fn: string, version: string, metric: string) => `${fn}${sep}${version}${sep}${metric}`;
 const unkey = (k: string) => k.split(sep) as [string, string, MetricName];
 
-function newAgg(value: number, withHist: boolean): Agg {
-  const a: Agg = { sum: value, count: 1, min: value, max: value };
-  if (withHist) {
-    a.hist = new Array(DURATION_BOUNDS_MS.length + 1).fill(0);
-    a.hist[bucketOf(value)]!++;
-  }
-  return a;
+/** A metric's place in METRICS (a series keeps its per-metric state in arrays). */
+const METRIC_INDEX = Object.fromEntries(METRICS.map((m, i) => [m, i])) as Record<MetricName, number>;
+
+/** Where one series' adds go in the current second. */
+interface Slot {
+  sec: number;
+  second: Agg;
+  minute: Agg;
+  total: Agg;
+}
+
+interface Series {
+  /** Per metric (METRIC_INDEX): the series key. */
+  keys: string[];
+  /** Per metric: where adds go now; stale once its second is over (or after a flush). */
+  slots: (Slot | undefined)[];
 }
 
 function bucketOf(ms: number): number {
@@ -129,14 +138,23 @@ export function mergeAgg(into: Agg, from: Agg): Agg {
 }
 
 /** One sample into an aggregate, in place: this runs ~24 times per invocation. */
-function addTo(map: Map<string, Agg>, k: string, value: number, withHist: boolean): void {
-  const a = map.get(k);
-  if (!a) return void map.set(k, newAgg(value, withHist));
+function addTo(a: Agg, value: number, withHist: boolean): void {
   a.sum += value;
   a.count++;
   if (value < a.min) a.min = value;
   if (value > a.max) a.max = value;
   if (withHist) (a.hist ??= new Array(DURATION_BOUNDS_MS.length + 1).fill(0))[bucketOf(value)]++;
+}
+
+/** Series `k`'s aggregate in `map`, made empty if absent (an add follows at once). */
+function aggIn(map: Map<string, Agg>, k: string, withHist: boolean): Agg {
+  let a = map.get(k);
+  if (!a) {
+    a = { sum: 0, count: 0, min: Infinity, max: -Infinity };
+    if (withHist) a.hist = new Array(DURATION_BOUNDS_MS.length + 1).fill(0);
+    map.set(k, a);
+  }
+  return a;
 }
 
 /** A percentile from the histogram, interpolated within its bucket, clamped to [min, max]. */
@@ -184,9 +202,11 @@ export function isStatistic(s: string): s is Statistic {
 export class MetricsStore {
   /** Minute aggregates not yet written to the DB: minute -> series key -> agg. */
   private pending = new Map<number, Map<string, Agg>>();
-  /** Series keys, built once: each add() used to build two strings and hash them (three map
-   *  lookups with fresh keys, 8 add()s per invocation: ~2.5 µs of each; docs/bench.md). */
-  private keys = new Map<string, Map<string, Map<MetricName, string>>>();
+  /** Per function and version: each metric's series key (built once) and the aggregates its
+   *  adds go to in the current second. record() adds 8 values per invocation; finding 3
+   *  aggregates each in maps keyed by time and series cost ~2.5 µs of every invocation
+   *  (docs/bench.md, "HTTP throughput"). */
+  private bySeries = new Map<string, Map<string, Series>>();
   /** Second aggregates of the last 15 minutes: second -> series key -> agg. */
   private seconds = new Map<number, Map<string, Agg>>();
   /** Since the host started (Prometheus). */
@@ -210,32 +230,37 @@ export class MetricsStore {
 
   /** Add one value of a metric at `now`. */
   add(fn: string, version: string, metric: MetricName, value: number, now = Date.now()): void {
-    const v = PER_FUNCTION.has(metric) ? '' : version;
-    const k = this.keyOf(fn, v, metric);
-    const hist = metric === 'Duration';
-    const minute = Math.floor(now / MINUTE) * MINUTE;
-    let m = this.pending.get(minute);
-    if (!m) this.pending.set(minute, (m = new Map()));
-    addTo(m, k, value, hist);
+    const series = this.seriesOf(fn, PER_FUNCTION.has(metric) ? '' : version);
+    const i = METRIC_INDEX[metric];
     const sec = Math.floor(now / 1000) * 1000;
-    let s = this.seconds.get(sec);
-    if (!s) this.seconds.set(sec, (s = new Map()));
-    addTo(s, k, value, hist);
-    addTo(this.totals, k, value, hist);
+    let slot = series.slots[i];
+    if (slot === undefined || slot.sec !== sec) slot = series.slots[i] = this.slotAt(series.keys[i]!, sec, metric === 'Duration');
+    const hist = metric === 'Duration';
+    addTo(slot.second, value, hist);
+    addTo(slot.minute, value, hist);
+    addTo(slot.total, value, hist);
   }
 
-  private keyOf(fn: string, version: string, metric: MetricName): string {
-    let byVersion = this.keys.get(fn);
+  private seriesOf(fn: string, version: string): Series {
+    let byVersion = this.bySeries.get(fn);
     if (!byVersion) {
       // Bounded: names come from requests that reached a function, but a host may see many.
-      if (this.keys.size >= 10_000) this.keys.clear();
-      this.keys.set(fn, (byVersion = new Map()));
+      if (this.bySeries.size >= 10_000) this.bySeries.clear();
+      this.bySeries.set(fn, (byVersion = new Map()));
     }
-    let byMetric = byVersion.get(version);
-    if (!byMetric) byVersion.set(version, (byMetric = new Map()));
-    let k = byMetric.get(metric);
-    if (k === undefined) byMetric.set(metric, (k = key(fn, version, metric)));
-    return k;
+    let s = byVersion.get(version);
+    if (!s) byVersion.set(version, (s = { keys: METRICS.map((m) => key(fn, version, m)), slots: [] }));
+    return s;
+  }
+
+  /** The aggregates of series `k` for second `sec`, its minute, and the totals. */
+  private slotAt(k: string, sec: number, hist: boolean): Slot {
+    const minute = Math.floor(sec / MINUTE) * MINUTE;
+    let m = this.pending.get(minute);
+    if (!m) this.pending.set(minute, (m = new Map()));
+    let s = this.seconds.get(sec);
+    if (!s) this.seconds.set(sec, (s = new Map()));
+    return { sec, second: aggIn(s, k, hist), minute: aggIn(m, k, hist), total: aggIn(this.totals, k, hist) };
   }
 
   record(rec: InvocationRecord): void {
@@ -292,6 +317,8 @@ export class MetricsStore {
     for (const sec of this.seconds.keys()) if (sec < now - SECOND_RING_MS) this.seconds.delete(sec);
     const batch = this.pending;
     this.pending = new Map();
+    // Slots point into the batch just taken: the next add finds its minute aggregate anew.
+    for (const byVersion of this.bySeries.values()) for (const s of byVersion.values()) s.slots.length = 0;
     const prune = now - this.lastPrune > MINUTE;
     if (batch.size === 0 && !prune) return;
     const get = this.db.prepare('SELECT sum, count, min, max, hist FROM metric_buckets WHERE function_name = ? AND version = ? AND metric = ? AND ts = ?');
