@@ -116,13 +116,19 @@ describe('errors', () => {
   });
 
   it('gives every data-plane error its request id (header and body)', async () => {
-    for (const path of ['/fn', '/fn?x=1', '/fn/no-such-fn', '/fn/hello-c:99/', '/fn/crash-c/?trap']) {
+    for (const path of ['/fn', '/fn?x=1', '/fn/', '/fn//x', '/fn/no-such-fn', '/fn/hello-c:99/', '/fn/crash-c/?trap']) {
       const r = await host.get(path);
       expect(r.status, path).toBeGreaterThanOrEqual(400);
       const j = (await r.json()) as { error: { code: string; requestId: string } };
       expect(j.error.requestId, path).toMatch(/^[0-9a-f-]{36}$/);
       expect(r.headers.get('x-wisp-request-id'), path).toBe(j.error.requestId);
     }
+  });
+
+  it('takes the function name percent-decoded, and the rest of the path as the path', async () => {
+    const r = await host.get('/fn/hello%2Dc/a/b?name=P');
+    expect([r.status, await r.text()]).toEqual([200, 'Hello, P\n']);
+    expect((await host.get('/fn/%ZZ/')).status).toBe(404); // malformed: taken as sent, no such function
   });
 
   it('answers 502 GuestTrap for a trap, and the next request still succeeds', async () => {
