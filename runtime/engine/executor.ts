@@ -167,9 +167,11 @@ export class Executor {
       inst ??= createInstance(art, compiled, spec, this.io, speculation);
       inst.limits.begin(sliced ? SLICE_FUEL : spec.fuel);
       const out = runInvocation(shape, inst, spec, req, this.io);
+      inst.limits.settle();
       if ('code' in out) result.error = out;
       else result.response = out;
     } catch (e) {
+      inst?.limits.settle();
       if (inst) inst.poisoned = true;
       // The calling thread's stack is not a worker's (4 MiB): where the guest's recursion ends
       // must not depend on where it ran, so that answer comes from a worker.

@@ -50,11 +50,13 @@ export function createInstance(
   /** Only for speculative runs, which only preview1 artifacts make (speculation.ts). */
   run?: SpeculativeRun,
 ): GuestInstance {
-  const limits = new InstanceLimits(spec.memoryMB * MiB, spec.fuel);
   let inst: GuestInstance;
+  let limits: InstanceLimits;
   if (art.mode === 'preview1') {
-    inst = createPreview1Instance(art, compiled, spec, io, limits, run);
+    inst = createPreview1Instance(art, compiled, spec, io, run);
+    limits = inst.limits;
   } else {
+    limits = new InstanceLimits(spec.memoryMB * MiB, spec.fuel);
     const wasi = createWasiHost({
       env: spec.env,
       args: [spec.name],

@@ -35,29 +35,45 @@ export class InstanceLimits {
    *  and fuel exhaustion traps instead of throwing (a guest handler cannot catch a trap). */
   speculation: SpeculativeRun | undefined;
   private budget = 0n;
+  /** The counter when the last invocation settled; undefined while one runs. */
+  private left: bigint | undefined;
 
   constructor(
     readonly memoryCapBytes: number,
     fuel: number,
+    /** A counter shared by every instance of a module on this thread (preview1-instance.ts):
+     *  only one of them runs at a time, and begin() sets it before each run. */
+    counter?: WebAssembly.Global,
   ) {
     this.budget = BigInt(fuel);
-    this.fuel = new WebAssembly.Global({ value: 'i64', mutable: true }, this.budget);
+    this.fuel = counter ?? new WebAssembly.Global({ value: 'i64', mutable: true }, this.budget);
   }
 
   /** Start a new invocation: full budget, forget earlier refusals. */
   begin(fuel: number): void {
     this.budget = BigInt(fuel);
     this.fuel.value = this.budget;
+    this.left = undefined;
     this.growDenied = false;
+  }
+
+  /** The invocation's guest code is done (returned or threw): keep what it left of the
+   *  counter, which a shared counter loses at the next run of another instance. */
+  settle(): void {
+    this.left ??= this.fuel.value as bigint;
+  }
+
+  private get remaining(): bigint {
+    return this.left ?? (this.fuel.value as bigint);
   }
 
   /** The guest spent more than its budget (possibly without reaching a check). */
   get overdrawn(): boolean {
-    return (this.fuel.value as bigint) < 0n;
+    return this.remaining < 0n;
   }
 
   get fuelUsed(): number {
-    const left = this.fuel.value as bigint;
+    const left = this.remaining;
     return Number(this.budget - (left < 0n ? 0n : left));
   }
 

@@ -6,12 +6,14 @@ import { PREVIEW1_FILE } from '../../compiler/artifact.js';
 import { MEMORY_IMPORT } from '../../compiler/memory-import.js';
 import { PREVIEW1_MODULE, Preview1Host, linkPreview1 } from '../wasi/preview1/index.js';
 import type { GuestInstance, IoLimits } from './instance.js';
-import { limitFunctions, type InstanceLimits } from './limits.js';
+import { InstanceLimits, limitFunctions } from './limits.js';
 import type { LoadedArtifact } from './loader.js';
 import { memoryPoolOf } from './memory-pool.js';
 import { abandon, meter, type SpeculativeRun } from './speculation.js';
 import type { CompiledArtifact } from './module-cache.js';
 import type { FunctionSpec } from './types.js';
+
+const MiB = 1024 * 1024;
 
 const NO_EXPORTS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
@@ -38,6 +40,9 @@ class Current {
  */
 interface SharedLink {
   current: Current;
+  /** The fuel counter (`wisp:fuel.remaining`): a WebAssembly.Global is an object and an
+   *  8-byte ArrayBuffer with its own backing store, per instance otherwise. */
+  fuel: WebAssembly.Global;
   preview1: WebAssembly.ModuleImports;
   limits: WebAssembly.ModuleImports;
   exhausted: () => void;
@@ -52,6 +57,7 @@ function sharedLink(module: WebAssembly.Module): SharedLink {
     const current = new Current();
     link = {
       current,
+      fuel: new WebAssembly.Global({ value: 'i64', mutable: true }, 0n),
       // Metered only while a speculative run is current (meter() reads it at call time).
       preview1: linkPreview1(module, current, (name, f) => meter(name, f, current)),
       limits: limitFunctions(current),
@@ -67,12 +73,13 @@ export function createPreview1Instance(
   compiled: CompiledArtifact,
   spec: FunctionSpec,
   io: IoLimits,
-  limits: InstanceLimits,
   /** A speculative run (speculation.ts): host calls metered, never sleeps. */
   run?: SpeculativeRun,
 ): GuestInstance {
   const module = compiled.modules.get(PREVIEW1_FILE);
   if (!module) throw new Error(`artifact ${art.dir} has no core module ${PREVIEW1_FILE}`);
+  const link = sharedLink(module);
+  const limits = new InstanceLimits(spec.memoryMB * MiB, spec.fuel, link.fuel);
   const host = new Preview1Host({
     args: [spec.name],
     env: spec.env,
@@ -82,7 +89,6 @@ export function createPreview1Instance(
     ...(run ? { onWouldBlock: () => abandon(run, 'the guest would sleep') } : {}),
   });
   limits.speculation = run;
-  const link = sharedLink(module);
   const imports: WebAssembly.Imports = {
     'wisp:fuel': { remaining: limits.fuel, exhausted: link.exhausted },
     'wisp:limits': link.limits,

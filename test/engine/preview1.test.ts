@@ -517,8 +517,12 @@ describe('engine: preview1 fast path vs component path', () => {
     const c = createInstance(art, compiled, spec('hello-c', { fuel: 500 }), io);
     const answer = (inst: typeof a, name: string) => {
       inst.limits.begin(inst === c ? 500 : DEFAULTS.fuel);
-      const out = runInvocation('command', inst, spec('hello-c'), request(`name=${name}`), io);
-      return 'code' in out ? out.code : dec.decode(out.body);
+      try {
+        const out = runInvocation('command', inst, spec('hello-c'), request(`name=${name}`), io);
+        return 'code' in out ? out.code : dec.decode(out.body);
+      } finally {
+        inst.limits.settle(); // as the executor does
+      }
     };
     // Made in order a, b, c; run in another order, each answering its own request.
     expect(answer(b, 'B')).toBe('Hello, B\n');
@@ -526,8 +530,12 @@ describe('engine: preview1 fast path vs component path', () => {
     const left = run.hostUnits;
     expect(answer(a, 'A')).toBe('Hello, A\n');
     expect(run.hostUnits).toBe(left); // ...and a's were not.
+    const used = a.limits.fuelUsed;
     expect(() => answer(c, 'C')).toThrow(/fuel/); // c's own budget, not a's or b's
-    expect(a.limits.fuelUsed).toBe(b.limits.fuelUsed);
+    // Each keeps what its own run used, though the instances share one fuel counter.
+    expect(used).toBeGreaterThan(1000);
+    expect([a.limits.fuelUsed, b.limits.fuelUsed, a.limits.overdrawn]).toEqual([used, used, false]);
+    expect(c.limits.fuelUsed).toBeLessThanOrEqual(500);
     expect(b.wasi.ctx.stdout.length).toBeGreaterThan(0);
     for (const i of [a, b, c]) releaseInstance(i);
     // A released instance cannot run again, and its host no longer holds the request.
