@@ -27,6 +27,17 @@ class Current {
   host: Preview1Host = Current.IDLE_HOST;
   limits!: InstanceLimits;
   run: SpeculativeRun | undefined;
+
+  enter(host: Preview1Host, limits: InstanceLimits, run: SpeculativeRun | undefined): void {
+    this.host = host;
+    this.limits = limits;
+    this.run = run;
+  }
+
+  leave(): void {
+    this.host = Current.IDLE_HOST;
+    this.run = undefined;
+  }
 }
 
 /**
@@ -43,9 +54,10 @@ interface SharedLink {
   /** The fuel counter (`wisp:fuel.remaining`): a WebAssembly.Global is an object and an
    *  8-byte ArrayBuffer with its own backing store, per instance otherwise. */
   fuel: WebAssembly.Global;
-  preview1: WebAssembly.ModuleImports;
-  limits: WebAssembly.ModuleImports;
-  exhausted: () => void;
+  /** The imports without a lent memory, and with each lent memory (a pool lends at most a
+   *  few): the import object itself is made once, not per instance. */
+  imports: WebAssembly.Imports;
+  withMemory: WeakMap<WebAssembly.Memory, WebAssembly.Imports>;
 }
 
 /** Per compiled module, per thread (a module object belongs to the thread that compiled it). */
@@ -55,17 +67,23 @@ function sharedLink(module: WebAssembly.Module): SharedLink {
   let link = links.get(module);
   if (!link) {
     const current = new Current();
-    link = {
-      current,
-      fuel: new WebAssembly.Global({ value: 'i64', mutable: true }, 0n),
+    const fuel = new WebAssembly.Global({ value: 'i64', mutable: true }, 0n);
+    const imports: WebAssembly.Imports = {
+      'wisp:fuel': { remaining: fuel, exhausted: () => current.limits.exhausted() },
+      'wisp:limits': limitFunctions(current),
       // Metered only while a speculative run is current (meter() reads it at call time).
-      preview1: linkPreview1(module, current, (name, f) => meter(name, f, current)),
-      limits: limitFunctions(current),
-      exhausted: () => current.limits.exhausted(),
+      [PREVIEW1_MODULE]: linkPreview1(module, current, (name, f) => meter(name, f, current)),
     };
+    link = { current, fuel, imports, withMemory: new WeakMap() };
     links.set(module, link);
   }
   return link;
+}
+
+function importsLending(link: SharedLink, memory: WebAssembly.Memory): WebAssembly.Imports {
+  let imports = link.withMemory.get(memory);
+  if (!imports) link.withMemory.set(memory, (imports = { ...link.imports, [MEMORY_IMPORT.module]: { [MEMORY_IMPORT.name]: memory } }));
+  return imports;
 }
 
 export function createPreview1Instance(
@@ -89,43 +107,28 @@ export function createPreview1Instance(
     ...(run ? { onWouldBlock: () => abandon(run, 'the guest would sleep') } : {}),
   });
   limits.speculation = run;
-  const imports: WebAssembly.Imports = {
-    'wisp:fuel': { remaining: limits.fuel, exhausted: link.exhausted },
-    'wisp:limits': link.limits,
-    [PREVIEW1_MODULE]: link.preview1,
-  };
   const pool = memoryPoolOf(module);
   const lent = pool?.take();
-  if (lent) imports[MEMORY_IMPORT.module] = { [MEMORY_IMPORT.name]: lent };
   const { current } = link;
-  // A start function would run inside the constructor: it gets this instance's host too.
-  const enter = () => {
-    current.host = host;
-    current.limits = limits;
-    current.run = run;
-  };
-  const leave = () => {
-    current.host = Current.IDLE_HOST;
-    current.run = undefined;
-  };
   let instance: WebAssembly.Instance;
-  enter();
+  // A start function would run inside the constructor: it gets this instance's host too.
+  current.enter(host, limits, run);
   try {
     // If this throws, the lent memory is simply dropped: it may hold part of the data segments.
-    instance = new WebAssembly.Instance(module, imports);
+    instance = new WebAssembly.Instance(module, lent ? importsLending(link, lent) : link.imports);
   } finally {
-    leave();
+    current.leave();
   }
   const memory = lent ?? (instance.exports.memory as WebAssembly.Memory);
   host.bind(memory);
   limits.memories.add(memory);
   const guestStart = instance.exports._start as (() => void) | undefined;
   const start = guestStart && (() => {
-    enter();
+    current.enter(host, limits, run);
     try {
       guestStart();
     } finally {
-      leave();
+      current.leave();
     }
   });
   const inst: GuestInstance = { wasi: { ctx: host }, limits, exports: NO_EXPORTS, start, poisoned: false, invocations: 0 };
