@@ -86,6 +86,9 @@ async function canFetch(url: string): Promise<boolean> {
 }
 
 /** Spawn and wait until it serves; `t0` is taken just before spawn(). */
+/** How much of a child's output is kept for error messages. */
+const TAIL_CHARS = 64 * 1024;
+
 export function startChild(o: StartOptions): Promise<Child> {
   const t0 = performance.now();
   const proc = spawn(o.cmd, o.args, {
@@ -93,9 +96,15 @@ export function startChild(o: StartOptions): Promise<Child> {
     env: { ...process.env, ...o.env },
     stdio: ['ignore', o.ready?.stream === 'stdout' ? 'pipe' : 'ignore', 'pipe'],
   });
+  // Only a tail is kept (error messages): a host under load prints a line per request, and
+  // growing one string with all of it cost this process CPU that the client needs.
   let out = '';
-  proc.stdout?.on('data', (d) => (out += d));
-  proc.stderr?.on('data', (d) => (out += d));
+  const keep = (d: Buffer) => {
+    out += d;
+    if (out.length > 2 * TAIL_CHARS) out = out.slice(-TAIL_CHARS);
+  };
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
   const stop = stopper(proc);
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -118,11 +127,16 @@ export function startChild(o: StartOptions): Promise<Child> {
     if (o.ready) {
       const stream = o.ready.stream === 'stdout' ? proc.stdout! : proc.stderr!;
       let buf = '';
-      stream.on('data', (d) => {
+      const scan = (d: Buffer) => {
         buf += d;
         const m = o.ready!.re.exec(buf);
-        if (m) ok(/^\d+$/.test(m[1]!) ? `http://127.0.0.1:${m[1]}` : m[1]!);
-      });
+        if (!m) return;
+        // Ready: stop scanning (the stream stays drained by keep()).
+        stream.off('data', scan);
+        buf = '';
+        ok(/^\d+$/.test(m[1]!) ? `http://127.0.0.1:${m[1]}` : m[1]!);
+      };
+      stream.on('data', scan);
     } else if (o.port) {
       const url = `http://127.0.0.1:${o.port}`;
       const poll = async () => {
