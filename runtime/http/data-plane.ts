@@ -15,6 +15,7 @@ import type { Invocation, Invoker, Resolution } from '../invoke/invoker.js';
 import { ApiError } from '../registry/errors.js';
 import { BodyTooLarge } from './body.js';
 import { DirectResponse } from './direct.js';
+import { errorBody } from './errors.js';
 import { fromIncoming } from './incoming.js';
 
 /** A request without a body (shared: nothing writes to it). */
@@ -32,9 +33,9 @@ const HOST_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', '
 /** /fn and /fn/... (the data plane); everything else is the control plane's. */
 export const isDataPlane = (target: string) => target.startsWith('/fn/') || target === '/fn' || target.startsWith('/fn?');
 
-/** The error body every data-plane failure answers with; `extra` headers go first. */
+/** A data-plane error (errors.ts's body, written directly); `extra` headers go first. */
 export function dataError(requestId: string, status: number, code: string, message: string, extra: Record<string, string> = {}): DirectResponse {
-  const body = Buffer.from(JSON.stringify({ error: { code, message, requestId } }));
+  const body = Buffer.from(JSON.stringify(errorBody(code, message, requestId)));
   return new DirectResponse(status, { ...extra, 'x-wisp-request-id': requestId, 'content-type': 'application/json' }, body);
 }
 

@@ -1,7 +1,10 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
-/** Every error the host answers with: {"error":{"code","message","requestId"}}. */
+/** Every error the host answers with, on either plane. */
+export const errorBody = (code: string, message: string, requestId: string) => ({ error: { code, message, requestId } });
+
+/** A control-plane error: {"error":{"code","message","requestId"}}. */
 export function errorResponse(c: Context, status: number, code: string, message: string): Response {
-  return c.json({ error: { code, message, requestId: c.get('requestId') as string } }, status as ContentfulStatusCode);
+  return c.json(errorBody(code, message, c.get('requestId') as string), status as ContentfulStatusCode);
 }
