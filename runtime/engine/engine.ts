@@ -195,7 +195,7 @@ export class Engine {
    * speculative run that stays in its slice) on an executor that holds it. Undefined otherwise,
    * and then invoke() does the rest (a run that left its slice goes to a worker from there).
    * The data plane tries this first: a warm hello-c request then waits for no promise
-   * (docs/bench.md, "HTTP throughput").
+   * (docs/bench.md, 5b).
    */
   invokeNow(spec: FunctionSpec, req: InvokeRequest): InvokeResult | undefined {
     const t0 = nowMs();

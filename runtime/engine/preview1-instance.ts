@@ -22,10 +22,12 @@ const borrowed = new WeakMap<GuestInstance, () => void>();
 
 /** Whom a module's shared imports serve: the instance of it that runs now on this thread. */
 class Current {
-  /** Outside any entry there is no memory to reach: every pointer call fails with EFAULT. */
+  /** Outside any entry there is no memory to reach (every pointer call fails with EFAULT), no
+   *  fuel and no room to grow; and nothing of the last instance is kept alive. */
   static readonly IDLE_HOST = new Preview1Host({ args: [], env: {}, stdoutLimit: 0, stderrLimit: 0 });
+  static readonly IDLE_LIMITS = new InstanceLimits(0, 0);
   host: Preview1Host = Current.IDLE_HOST;
-  limits!: InstanceLimits;
+  limits: InstanceLimits = Current.IDLE_LIMITS;
   run: SpeculativeRun | undefined;
 
   enter(host: Preview1Host, limits: InstanceLimits, run: SpeculativeRun | undefined): void {
@@ -36,6 +38,7 @@ class Current {
 
   leave(): void {
     this.host = Current.IDLE_HOST;
+    this.limits = Current.IDLE_LIMITS;
     this.run = undefined;
   }
 }
@@ -47,7 +50,7 @@ class Current {
  * each instance: V8 keeps every instance made on a pooled memory in that memory's instance
  * list, which a scavenge treats as strong, so whatever the instance's imports reach is copied
  * and promoted with it — per-instance closures, the host and the request's environment were
- * ~4 KB of the ~5 KB promoted per hello-c request (docs/bench.md, "HTTP throughput").
+ * ~4 KB of the ~5 KB promoted per hello-c request (docs/bench.md, 5b).
  */
 interface SharedLink {
   current: Current;

@@ -2,8 +2,8 @@
 // to Node's ServerResponse. Why not @hono/node-server here: it takes the WHATWG globals
 // (Request, Response, Headers) when it is imported, which loads Node's bundled undici — 15–20 ms
 // of a fresh host's ~140 ms to its first response — and it wraps every request and response in
-// them. It still serves the control plane, loaded on first use (docs/bench.md, "host spawn" and
-// "HTTP throughput").
+// them. It still serves the control plane, loaded on first use (docs/bench.md, 4
+// and 5).
 
 import type { ServerResponse } from 'node:http';
 

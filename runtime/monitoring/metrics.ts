@@ -205,7 +205,7 @@ export class MetricsStore {
   /** Per function and version: each metric's series key (built once) and the aggregates its
    *  adds go to in the current second. record() adds 8 values per invocation; finding 3
    *  aggregates each in maps keyed by time and series cost ~2.5 µs of every invocation
-   *  (docs/bench.md, "HTTP throughput"). */
+   *  (docs/bench.md, 5b). */
   private bySeries = new Map<string, Map<string, Series>>();
   /** Second aggregates of the last 15 minutes: second -> series key -> agg. */
   private seconds = new Map<number, Map<string, Agg>>();

@@ -2,7 +2,7 @@
 // one. A host whose functions will need workers starts the first one as soon as it has read its
 // registry (runtime/host.ts), so the worker boots while the rest of the host starts; the engine's
 // pool adopts it. A host whose functions all run on the main thread (isolation 'auto') starts
-// none: creating one costs its main thread ~3 ms (docs/bench.md, "host spawn").
+// none: creating one costs its main thread ~3 ms (docs/bench.md, 4 and 4b).
 
 import { Worker } from 'node:worker_threads';
 import { workerScript } from './script.js';

@@ -39,7 +39,7 @@ export interface WorkerPoolOptions {
    * Start no worker until one is needed (or a second has passed), unless an early worker is
    * waiting to be adopted. For isolation 'auto', where a host whose functions all run on its
    * main thread may never need one: booting `min` workers at start cost its first response
-   * ~6 ms of main thread on 2 cores (docs/bench.md, "host spawn").
+   * ~6 ms of main thread on 2 cores (docs/bench.md, 4 and 4b).
    */
   lazy?: boolean;
   onLog: (message: string) => void;

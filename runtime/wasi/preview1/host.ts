@@ -149,7 +149,7 @@ export class Preview1Host {
    * made on a pooled memory in that memory's instance list, and a scavenge treats the list as
    * strong: whatever the instance's imports reach (this host) is copied and promoted with it.
    * Dropping the request's environment, stdin and output here keeps that to a few objects
-   * (docs/bench.md, "HTTP throughput").
+   * (docs/bench.md, 5b).
    */
   end(): void {
     this.bind(undefined);
