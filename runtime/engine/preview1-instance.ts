@@ -25,7 +25,12 @@ class Current {
   /** Outside any entry there is no memory to reach (every pointer call fails with EFAULT), no
    *  fuel and no room to grow; and nothing of the last instance is kept alive. */
   static readonly IDLE_HOST = new Preview1Host({ args: [], env: {}, stdoutLimit: 0, stderrLimit: 0 });
-  static readonly IDLE_LIMITS = new InstanceLimits(0, 0);
+  /** Made on first use: a WebAssembly.Global cannot be made while the startup snapshot is
+   *  built (no WebAssembly there), and this module is evaluated into it. */
+  private static idleLimits: InstanceLimits | undefined;
+  static get IDLE_LIMITS(): InstanceLimits {
+    return (Current.idleLimits ??= new InstanceLimits(0, 0));
+  }
   host: Preview1Host = Current.IDLE_HOST;
   limits: InstanceLimits = Current.IDLE_LIMITS;
   run: SpeculativeRun | undefined;
