@@ -88,7 +88,9 @@ export function dataPlane(opts: DataPlaneOptions): DataPlane {
     if (rawRef === '') return dataError(requestId, 404, 'RouteNotFound', `no route for ${m.method ?? 'GET'} ${pathname}`);
     const ref = decodeRef(rawRef);
     // NAME or NAME:QUALIFIER (a version number or an alias), as in Lambda ARNs.
-    const [name, qualifier] = ref.split(':', 2) as [string, string | undefined];
+    const colon = ref.indexOf(':');
+    const name = colon < 0 ? ref : ref.slice(0, colon);
+    const qualifier = colon < 0 ? undefined : ref.slice(colon + 1).split(':', 1)[0];
     let resolved: Resolution;
     try {
       resolved = invoker.resolve(name, qualifier);

@@ -23,7 +23,9 @@ const EMPTY = new Uint8Array(0);
 
 export function fromIncoming(m: IncomingMessage): RequestHead {
   const headers: [string, string][] = [];
-  for (const [name, value] of Object.entries(m.headers)) {
+  const h = m.headers;
+  for (const name in h) {
+    const value = h[name];
     if (value === undefined) continue;
     if (typeof value === 'string') headers.push([name, value]);
     else for (const v of value) headers.push([name, v]);

@@ -54,12 +54,13 @@ export class StreamLog implements InvocationLog {
   };
   record(rec: InvocationRecord): void {
     const ts = isoNow();
-    const prefix = `${ts} ${rec.fn} ${rec.requestId} `;
-    let text = '';
-    for (const line of rec.result.logs) text += prefix + line + '\n';
-    if (rec.result.logsTruncated) text += `${prefix}[log truncated: per-invocation limit reached]\n`;
-    text += `${ts} ${rec.fn} ${reportLine(rec)}\n`;
-    this.pending += text;
+    const { logs, logsTruncated } = rec.result;
+    if (logs.length > 0 || logsTruncated) {
+      const prefix = `${ts} ${rec.fn} ${rec.requestId} `;
+      for (const line of logs) this.pending += prefix + line + '\n';
+      if (logsTruncated) this.pending += `${prefix}[log truncated: per-invocation limit reached]\n`;
+    }
+    this.pending += `${ts} ${rec.fn} ${reportLine(rec)}\n`;
     // Unref'd: pending console lines never keep the process alive (close() flushes them).
     this.timer ??= setTimeout(this.flush, STREAM_FLUSH_MS).unref();
   }

@@ -81,15 +81,27 @@ export class Invoker {
     const status = result.error?.status ?? result.response!.status;
     const rec: InvocationRecord = { fn: spec.name, requestId: req.requestId, status, result, version: spec.version };
     this.log.record(rec);
-    return {
-      result,
-      version: spec.version,
-      status,
-      // Only the API's LogType=Tail reads it: not built for every data-plane request.
-      get logText() {
-        return [...result.logs, ...(result.logsTruncated ? ['[log truncated: per-invocation limit reached]'] : []), reportLine(rec)].join('\n') + '\n';
-      },
-    };
+    return new Finished(rec);
+  }
+}
+
+/** An Invocation over its log record (a class: the getter lives on the prototype, not in an
+ *  object literal made per request). */
+class Finished implements Invocation {
+  constructor(private readonly rec: InvocationRecord) {}
+  get result(): InvokeResult {
+    return this.rec.result;
+  }
+  get version(): string {
+    return this.rec.version!;
+  }
+  get status(): number {
+    return this.rec.status;
+  }
+  /** Only the API's LogType=Tail reads it: not built for every data-plane request. */
+  get logText(): string {
+    const { logs, logsTruncated } = this.rec.result;
+    return [...logs, ...(logsTruncated ? ['[log truncated: per-invocation limit reached]'] : []), reportLine(this.rec)].join('\n') + '\n';
   }
 }
 

@@ -54,11 +54,12 @@ export class LogStore implements InvocationLog {
 
   record(rec: InvocationRecord): void {
     const ts = Date.now();
-    const [fn, version, id] = [rec.fn, rec.version ?? '$LATEST', rec.requestId];
-    const row = (message: string) => this.pending.push({ ts, functionName: fn, version, requestId: id, message });
-    for (const line of rec.result.logs) row(line);
-    if (rec.result.logsTruncated) row('[log truncated: per-invocation limit reached]');
-    row(reportLine(rec));
+    const functionName = rec.fn;
+    const version = rec.version ?? '$LATEST';
+    const requestId = rec.requestId;
+    for (const message of rec.result.logs) this.pending.push({ ts, functionName, version, requestId, message });
+    if (rec.result.logsTruncated) this.pending.push({ ts, functionName, version, requestId, message: '[log truncated: per-invocation limit reached]' });
+    this.pending.push({ ts, functionName, version, requestId, message: reportLine(rec) });
     // Batch writes: one transaction per 20 ms instead of one per invocation (queries flush first).
     this.flushTimer ??= setTimeout(() => this.flush(), 20);
   }
