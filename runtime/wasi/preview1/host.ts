@@ -181,13 +181,14 @@ export class Preview1Host {
 
   // --- the calls ---------------------------------------------------------------------------
 
-  private listSizes(list: StringList, countPtr: number, sizePtr: number): number {
+  /** args_sizes_get / environ_sizes_get: a list's count and byte size. */
+  private putSizes(count: number, size: number, countPtr: number, sizePtr: number): number {
     this.view();
     countPtr >>>= 0;
     sizePtr >>>= 0;
     if (!this.ok(countPtr, 4) || !this.ok(sizePtr, 4)) return Errno.FAULT;
-    this.dv.setUint32(countPtr, list.count, true);
-    this.dv.setUint32(sizePtr, list.size, true);
+    this.dv.setUint32(countPtr, count, true);
+    this.dv.setUint32(sizePtr, size, true);
     return Errno.SUCCESS;
   }
 
@@ -221,20 +222,15 @@ export class Preview1Host {
   }
 
   args_sizes_get(countPtr: number, sizePtr: number): number {
-    return this.listSizes(this.argStrings, countPtr, sizePtr);
+    const list = this.argStrings;
+    return this.putSizes(list.count, list.size, countPtr, sizePtr);
   }
   args_get(ptrsPtr: number, bufPtr: number): number {
     return this.listGet(this.argStrings, ptrsPtr, bufPtr);
   }
   environ_sizes_get(countPtr: number, sizePtr: number): number {
-    this.view();
-    countPtr >>>= 0;
-    sizePtr >>>= 0;
-    if (!this.ok(countPtr, 4) || !this.ok(sizePtr, 4)) return Errno.FAULT;
     const [count, size] = this.envMeasure;
-    this.dv.setUint32(countPtr, count, true);
-    this.dv.setUint32(sizePtr, size, true);
-    return Errno.SUCCESS;
+    return this.putSizes(count, size, countPtr, sizePtr);
   }
 
   /** Encoded straight from the environment object into the guest's memory: an environment of
