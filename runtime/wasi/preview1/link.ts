@@ -6,25 +6,21 @@ import { importFactory, type HostRef, type Preview1Imports } from './host.js';
 
 type Link = [importName: string, make: (r: HostRef) => Preview1Imports[string]];
 
-/** Per compiled module; a module is immutable, so what it imports never changes. */
-const links = new WeakMap<WebAssembly.Module, Link[]>();
-
+/** What the module imports from preview1 and how to link each. */
 function linksOf(module: WebAssembly.Module): Link[] {
-  let l = links.get(module);
-  if (!l) {
-    l = [];
-    for (const i of WebAssembly.Module.imports(module)) {
-      if (i.module !== MODULE || i.kind !== 'function') continue;
-      const make = importFactory(i.name);
-      // Unknown names are left out: instantiation then fails with V8's own LinkError.
-      if (make) l.push([i.name, make]);
-    }
-    links.set(module, l);
+  const l: Link[] = [];
+  for (const i of WebAssembly.Module.imports(module)) {
+    if (i.module !== MODULE || i.kind !== 'function') continue;
+    const make = importFactory(i.name);
+    // Unknown names are left out: instantiation then fails with V8's own LinkError.
+    if (make) l.push([i.name, make]);
   }
   return l;
 }
 
-/** `wrap`: a hook around each linked function (the engine meters speculative runs with it). */
+/** Called once per module and thread (the engine shares the result among the module's
+ *  instances: preview1-instance.ts). `wrap`: a hook around each linked function (the engine
+ *  meters speculative runs with it). */
 export function linkPreview1(
   module: WebAssembly.Module,
   ref: HostRef,
