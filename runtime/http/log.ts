@@ -14,6 +14,9 @@ export interface InvocationRecord {
   report?: string;
 }
 
+/** The line every log shows after a guest's lines when they hit the per-invocation cap. */
+export const LOG_TRUNCATED = '[log truncated: per-invocation limit reached]';
+
 export interface InvocationLog {
   record(rec: InvocationRecord): void;
 }
@@ -58,7 +61,7 @@ export class StreamLog implements InvocationLog {
     if (logs.length > 0 || logsTruncated) {
       const prefix = `${ts} ${rec.fn} ${rec.requestId} `;
       for (const line of logs) this.pending += prefix + line + '\n';
-      if (logsTruncated) this.pending += `${prefix}[log truncated: per-invocation limit reached]\n`;
+      if (logsTruncated) this.pending += `${prefix}${LOG_TRUNCATED}\n`;
     }
     this.pending += `${ts} ${rec.fn} ${reportLine(rec)}\n`;
     // Unref'd: pending console lines never keep the process alive (close() flushes them).

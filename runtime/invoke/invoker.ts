@@ -5,7 +5,7 @@
 import type { Engine } from '../engine/engine.js';
 import type { FunctionSpec, InvokeRequest, InvokeResult } from '../engine/types.js';
 import type { InvocationLog, InvocationRecord } from '../http/log.js';
-import { reportLine } from '../http/log.js';
+import { LOG_TRUNCATED, reportLine } from '../http/log.js';
 import { ApiError, throttled } from '../registry/errors.js';
 import { ConcurrencyGate } from './concurrency.js';
 
@@ -101,7 +101,7 @@ class Finished implements Invocation {
   /** Only the API's LogType=Tail reads it: not built for every data-plane request. */
   get logText(): string {
     const { logs, logsTruncated } = this.rec.result;
-    return [...logs, ...(logsTruncated ? ['[log truncated: per-invocation limit reached]'] : []), reportLine(this.rec)].join('\n') + '\n';
+    return [...logs, ...(logsTruncated ? [LOG_TRUNCATED] : []), reportLine(this.rec)].join('\n') + '\n';
   }
 }
 

@@ -2,7 +2,7 @@
 // with function, version and request id, capped per function (oldest lines go first).
 
 import { stmt, type DB } from '../registry/db.js';
-import { reportLine, type InvocationLog, type InvocationRecord } from '../http/log.js';
+import { LOG_TRUNCATED, reportLine, type InvocationLog, type InvocationRecord } from '../http/log.js';
 
 export interface LogEvent {
   id: number;
@@ -58,7 +58,7 @@ export class LogStore implements InvocationLog {
     const version = rec.version ?? '$LATEST';
     const requestId = rec.requestId;
     for (const message of rec.result.logs) this.pending.push({ ts, functionName, version, requestId, message });
-    if (rec.result.logsTruncated) this.pending.push({ ts, functionName, version, requestId, message: '[log truncated: per-invocation limit reached]' });
+    if (rec.result.logsTruncated) this.pending.push({ ts, functionName, version, requestId, message: LOG_TRUNCATED });
     this.pending.push({ ts, functionName, version, requestId, message: reportLine(rec) });
     // Batch writes: one transaction per 20 ms instead of one per invocation (queries flush first).
     this.flushTimer ??= setTimeout(() => this.flush(), 20);

@@ -233,9 +233,9 @@ export class MetricsStore {
     const series = this.seriesOf(fn, PER_FUNCTION.has(metric) ? '' : version);
     const i = METRIC_INDEX[metric];
     const sec = Math.floor(now / 1000) * 1000;
-    let slot = series.slots[i];
-    if (slot === undefined || slot.sec !== sec) slot = series.slots[i] = this.slotAt(series.keys[i]!, sec, metric === 'Duration');
     const hist = metric === 'Duration';
+    let slot = series.slots[i];
+    if (slot === undefined || slot.sec !== sec) slot = series.slots[i] = this.slotAt(series.keys[i]!, sec, hist);
     addTo(slot.second, value, hist);
     addTo(slot.minute, value, hist);
     addTo(slot.total, value, hist);
