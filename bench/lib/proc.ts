@@ -85,10 +85,10 @@ async function canFetch(url: string): Promise<boolean> {
   }
 }
 
-/** Spawn and wait until it serves; `t0` is taken just before spawn(). */
 /** How much of a child's output is kept for error messages. */
 const TAIL_CHARS = 64 * 1024;
 
+/** Spawn and wait until it serves; `t0` is taken just before spawn(). */
 export function startChild(o: StartOptions): Promise<Child> {
   const t0 = performance.now();
   const proc = spawn(o.cmd, o.args, {
