@@ -3,6 +3,8 @@
 // through its own bin/wisp-host (bin/wisp.js in checkouts older than it). `node -e` serving
 // 'hi' is measured in the same rounds as the spawn baseline. Usage (from a built checkout):
 //   node dist/bench/ab-host.js A=/path/to/checkout-a B=/path/to/checkout-b [--rounds 9] [--load-seconds 3]
+//     [--env A:KEY=VALUE ...]   (an environment variable for one subject: the same checkout can
+//                               run twice, e.g. B=. --env B:WISP_RECYCLE=0)
 // Used to decide host-level changes (docs/bench.md records the results).
 
 import { spawnSync } from 'node:child_process';
@@ -17,7 +19,18 @@ const flag = (name: string, dflt: number) => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? Number(argv[i + 1]) : dflt;
 };
-const subjects = argv.filter((a) => /^[^-][^=]*=/.test(a)).map((a) => ({ name: a.split('=')[0]!, dir: resolve(a.slice(a.indexOf('=') + 1)) }));
+const envArgs = argv.flatMap((a, i) => (a === '--env' ? [argv[i + 1]!] : []));
+const subjects = argv
+  .filter((a, i) => /^[^-][^=]*=/.test(a) && argv[i - 1] !== '--env')
+  .map((a) => {
+    const name = a.split('=')[0]!;
+    const env: Record<string, string> = {};
+    for (const e of envArgs.filter((e) => e.startsWith(`${name}:`))) {
+      const kv = e.slice(name.length + 1);
+      env[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
+    }
+    return { name, dir: resolve(a.slice(a.indexOf('=') + 1)), env };
+  });
 if (subjects.length === 0) {
   console.error('usage: node dist/bench/ab-host.js NAME=CHECKOUT [NAME=CHECKOUT ...] [--rounds N] [--load-seconds S]');
   process.exit(2);
@@ -34,13 +47,14 @@ writeFileSync(join(fnsDir, 'functions.json'), JSON.stringify({ functions: [{ nam
 /** Each checkout's production launcher: bin/wisp-host (startup snapshot) where it has one. */
 const launcher = (dir: string): { cmd: string; args: string[] } =>
   existsSync(join(dir, 'bin/wisp-host')) ? { cmd: join(dir, 'bin/wisp-host'), args: [] } : { cmd: process.execPath, args: [join(dir, 'bin/wisp.js')] };
-const up = (s: { name: string; dir: string }): Promise<Child> => {
+const up = (s: { name: string; dir: string; env: Record<string, string> }): Promise<Child> => {
   const { cmd, args } = launcher(s.dir);
   return startChild({
     cmd,
     args: [...args, 'up', '--port', '0', '--data', join(tmp, `data-${s.name}`), '--functions', fnsDir],
     ready: { stream: 'stderr', re: /serving \d+ functions on (http:\/\/[^/\s]+)/ },
     timeoutMs: 120_000,
+    env: s.env,
   });
 };
 const spawnSamples: Record<string, number[]> = {};

@@ -8,7 +8,9 @@
 // <dir>/preview1.wasm    commands made from a plain WASI preview1 module (C, Rust, Go,
 //                        AssemblyScript: `jco new --wasi-command`): that module alone, instrumented
 //                        the same way, which the runtime runs on its own preview1 host without the
-//                        adapter and the glue (the fast path, docs/runtime.md)
+//                        adapter and the glue (the fast path, docs/runtime.md); it imports its
+//                        memory (memory-import.ts) and, where it qualifies, exports what a reset
+//                        of an instance needs (instance-reset.ts)
 // <dir>/component.core*.restore.wasm  for a core module with a big initial memory image
 //                        (StarlingMonkey, CPython): the image, which the runtime copies into a
 //                        pooled memory the module imports (meta.snapshots, compiler/snapshot.ts)
@@ -18,6 +20,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isPreview1Command } from '../runtime/wasi/preview1/abi.js';
+import { prepareReset } from './instance-reset.js';
 import { importMemory } from './memory-import.js';
 // jco and the fuel pass (binaryen) are loaded on first build only: the runtime (and every
 // executor worker it boots) imports this file for readMeta, and those two took ~0.5 s to import.
@@ -36,10 +39,10 @@ import { importExternal } from '../runtime/external.js';
 
 /** Bump when the layout, the glue patch or the fuel pass (compiler/fuel) changes: it is part
  *  of every artifact's cache key, so old artifacts are rebuilt rather than reused. */
-export const ARTIFACT_FORMAT = 12;
+export const ARTIFACT_FORMAT = 13;
 
 /** Older formats the runtime still runs (same layout, fewer files). */
-const READABLE_FORMATS = [4, 5, 6, 7, 8, 9, 10, 11, ARTIFACT_FORMAT];
+const READABLE_FORMATS = [4, 5, 6, 7, 8, 9, 10, 11, 12, ARTIFACT_FORMAT];
 
 export type Shape = 'http' | 'command';
 
@@ -64,6 +67,9 @@ export interface ArtifactMeta {
   /** Core modules whose memory is imported and restored from a snapshot (compiler/snapshot.ts):
    *  `module` is the file the glue instantiates, `restore` the file that rewrites its memory. */
   snapshots: MemorySnapshotMeta[];
+  /** PREVIEW1_FILE can be reset in place between invocations (compiler/instance-reset.ts):
+   *  true, or why not. Absent before format 13. */
+  resettable?: true | string;
   builtAt: string;
 }
 
@@ -188,7 +194,7 @@ export async function writeArtifact(component: Uint8Array, dir: string, lang: st
     if (name === preview1Main) {
       // The module the component embeds, with the same instrumentation, importing its memory
       // so that instances can run on pooled ones (compiler/memory-import.ts).
-      await writeFile(join(tmp, PREVIEW1_FILE), importMemory(bytes) ?? bytes);
+      await writeFile(join(tmp, PREVIEW1_FILE), preview1Module(bytes, meta));
       meta.preview1 = true;
     }
     await mkdir(dirname(join(tmp, file)), { recursive: true });
@@ -209,6 +215,18 @@ export async function writeArtifact(component: Uint8Array, dir: string, lang: st
     if (!existsSync(join(dir, 'meta.json'))) throw e;
   }
   return meta;
+}
+
+/** The fast path's module: importing its memory and, where it qualifies, resettable. */
+function preview1Module(bytes: Uint8Array, meta: ArtifactMeta): Uint8Array {
+  const pooled = importMemory(bytes);
+  if (!pooled) {
+    meta.resettable = 'its memory is not pooled';
+    return bytes;
+  }
+  const reset = prepareReset(pooled);
+  meta.resettable = 'module' in reset ? true : reset.reason;
+  return 'module' in reset ? reset.module : pooled;
 }
 
 /**

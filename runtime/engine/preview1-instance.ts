@@ -1,6 +1,8 @@
 // An instance on the preview1 fast path (docs/runtime.md): one core instance of the command's
 // module on its own preview1 host. A module that imports its memory (compiler/memory-import.ts)
-// borrows one from the module's pool and gives it back when the engine releases the instance.
+// borrows one from the module's pool and gives it back when the engine releases the instance;
+// a resettable one (compiler/instance-reset.ts) borrows the memory together with the core
+// instance that last ran on it, reset to its initial state (memory-pool.ts).
 
 import { PREVIEW1_FILE } from '../../compiler/artifact.js';
 import { MEMORY_IMPORT } from '../../compiler/memory-import.js';
@@ -116,17 +118,21 @@ export function createPreview1Instance(
   });
   limits.speculation = run;
   const pool = memoryPoolOf(module);
-  const lent = pool?.take();
+  const slot = pool?.take();
   const { current } = link;
-  let instance: WebAssembly.Instance;
-  // A start function would run inside the constructor: it gets this instance's host too.
-  current.enter(host, limits, run);
-  try {
-    // If this throws, the lent memory is simply dropped: it may hold part of the data segments.
-    instance = new WebAssembly.Instance(module, lent ? importsLending(link, lent) : link.imports);
-  } finally {
-    current.leave();
+  let instance = slot?.instance;
+  if (!instance) {
+    // A start function would run inside the constructor: it gets this instance's host too.
+    current.enter(host, limits, run);
+    try {
+      // If this throws, the slot is simply dropped: its memory may hold part of the data segments.
+      instance = new WebAssembly.Instance(module, slot ? importsLending(link, slot.memory) : link.imports);
+    } finally {
+      current.leave();
+    }
+    if (slot) pool!.adopt(slot, instance);
   }
+  const lent = slot?.memory;
   const memory = lent ?? (instance.exports.memory as WebAssembly.Memory);
   host.bind(memory);
   limits.memories.add(memory);
@@ -140,15 +146,16 @@ export function createPreview1Instance(
     }
   });
   const inst: GuestInstance = { wasi: { ctx: host }, limits, exports: NO_EXPORTS, start, poisoned: false, invocations: 0 };
-  if (pool && lent) {
+  if (pool && slot && lent) {
     borrowed.set(inst, () => {
-      // Nothing may reach this memory through the old instance once another one owns it.
+      // Nothing may reach this memory (or the instance, if the slot keeps it) through the old
+      // GuestInstance once another one owns them.
       inst.start = undefined;
       inst.poisoned = true;
       host.end();
       limits.memories.delete(lent);
       limits.speculation = undefined;
-      pool.give(lent);
+      pool.give(slot);
     });
   }
   return inst;

@@ -3,8 +3,7 @@
 // and a real C guest run through the engine, which must never see anything an earlier
 // invocation left in a reused memory.
 import binaryen from 'binaryen';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PREVIEW1_FILE } from '../../compiler/artifact.js';
@@ -79,32 +78,34 @@ describe('MemoryPool', () => {
   it('hands a given-back memory out again only zeroed, whether or not a zeroing turn ran', async () => {
     const pool = new MemoryPool({ initial: 3 });
     const a = pool.take();
-    fillAll(a, 0xff);
+    fillAll(a.memory, 0xff);
     pool.give(a);
     expect(pool.size).toEqual({ clean: 0, dirty: 1 });
     const b = pool.take(); // no turn in between: zeroed on the spot
     expect(b).toBe(a);
-    expect(b.buffer.byteLength).toBe(3 * PAGE);
-    expect(allZero(b)).toBe(true);
+    expect(b.memory.buffer.byteLength).toBe(3 * PAGE);
+    expect(allZero(b.memory)).toBe(true);
 
-    fillAll(b, 0x5a);
+    fillAll(b.memory, 0x5a);
     pool.give(b);
     await nextTurn();
     expect(pool.size).toEqual({ clean: 1, dirty: 0 });
     const c = pool.take();
     expect(c).toBe(a);
-    expect(allZero(c)).toBe(true);
+    expect(allZero(c.memory)).toBe(true);
+    expect(c.instance).toBeUndefined();
+    expect(pool.recycled).toBe(0);
   });
 
   it('never reuses a memory that grew, and keeps at most a few per module', () => {
     const pool = new MemoryPool({ initial: 1, maximum: 4 });
     const grown = pool.take();
-    grown.grow(1);
+    grown.memory.grow(1);
     pool.give(grown);
     expect(pool.size).toEqual({ clean: 0, dirty: 0 });
     const fresh = pool.take();
     expect(fresh).not.toBe(grown);
-    expect(fresh.buffer.byteLength).toBe(PAGE);
+    expect(fresh.memory.buffer.byteLength).toBe(PAGE);
 
     const many = Array.from({ length: MAX_POOLED_PER_MODULE + 2 }, () => pool.take());
     for (const m of many) pool.give(m);
@@ -113,7 +114,7 @@ describe('MemoryPool', () => {
   });
 
   it('makes memories with the module’s limits', () => {
-    const m = new MemoryPool({ initial: 2, maximum: 3 }).take();
+    const m = new MemoryPool({ initial: 2, maximum: 3 }).take().memory;
     expect(m.buffer.byteLength).toBe(2 * PAGE);
     expect(() => m.grow(2)).toThrow(RangeError);
   });
@@ -123,10 +124,11 @@ describe('MemoryPool', () => {
 
 const request = (query: string) => invokeRequest(query, { headers: [['host', '127.0.0.1:8080']], authority: '127.0.0.1:8080' });
 
-describe('engine: a reused memory shows nothing of the previous invocation', () => {
-  let tmp: string;
+describe('engine: a reused memory (and instance) shows nothing of the previous invocation', () => {
   let dir: string;
   let initialPages: number;
+  /** Where a new instance's stack starts (its __stack_pointer after instantiation). */
+  let stack: string;
   const engines: Record<string, Engine> = {};
   const spec = (over: Partial<FunctionSpec> = {}): FunctionSpec => ({
     name: 'memory-c',
@@ -137,27 +139,6 @@ describe('engine: a reused memory shows nothing of the previous invocation', () 
     ...over,
   });
 
-  beforeAll(async () => {
-    const b = await build(join(FIXTURES, 'memory-c'), { cacheDir: DATA_DIR });
-    expect(b.meta.preview1).toBe(true);
-    // The artifact as the build writes it when the fast path's module imports its memory.
-    tmp = mkdtempSync(join(tmpdir(), 'wisp-memory-pool-'));
-    dir = join(tmp, 'artifact');
-    cpSync(b.dir, dir, { recursive: true });
-    const bytes = readFileSync(join(dir, PREVIEW1_FILE));
-    writeFileSync(join(dir, PREVIEW1_FILE), importMemory(bytes) ?? bytes);
-    initialPages = memoryTypeOf(new WebAssembly.Module(readFileSync(join(dir, PREVIEW1_FILE))))!.initial;
-    engines.inline = new Engine({ isolation: 'inline' });
-    engines.worker = new Engine({ isolation: 'worker', minWorkers: 1, maxWorkers: 1 });
-  }, 120_000);
-
-  afterAll(async () => {
-    await Promise.all(Object.values(engines).map((e) => e.close()));
-    rmSync(tmp, { recursive: true, force: true });
-  });
-
-  const clean = () => `counter=0 bss=0 top=0 pages=${initialPages}\n`;
-
   async function body(engine: Engine, query = '', over: Partial<FunctionSpec> = {}): Promise<string> {
     const r = await engine.invoke(spec(over), request(query));
     expect(r.error).toBeUndefined();
@@ -165,24 +146,56 @@ describe('engine: a reused memory shows nothing of the previous invocation', () 
   }
 
   const poolOf = (engine: Engine) => memoryPoolOf(engine.modules.get(dir)!.modules.get(PREVIEW1_FILE)!)!;
+
+  beforeAll(async () => {
+    const b = await build(join(FIXTURES, 'memory-c'), { cacheDir: DATA_DIR });
+    expect(b.meta.preview1).toBe(true);
+    expect(b.meta.resettable).toBe(true);
+    dir = b.dir;
+    initialPages = memoryTypeOf(new WebAssembly.Module(readFileSync(join(dir, PREVIEW1_FILE))))!.initial;
+    engines.inline = new Engine({ isolation: 'inline' });
+    engines.worker = new Engine({ isolation: 'worker', minWorkers: 1, maxWorkers: 1 });
+    // The first invocation of the module on this thread: a new instance, the reference.
+    const first = await body(engines.inline);
+    expect(poolOf(engines.inline).recycled).toBe(0);
+    stack = /stack=(\d+)/.exec(first)![1]!;
+    expect(first).toBe(clean());
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(Object.values(engines).map((e) => e.close()));
+  });
+
+  const clean = () => `counter=0 seeded=7 bss=0 top=0 stack=${stack} pages=${initialPages}\n`;
   const pooled = (engine: Engine) => {
     const { clean: c, dirty: d } = poolOf(engine).size;
     return c + d;
   };
 
-  it('inline: the second invocation runs on the first one’s memory and finds it zeroed', async () => {
+  it('inline: the next invocation runs on the first one’s memory and instance, reset', async () => {
     const e = engines.inline!;
+    expect(pooled(e)).toBe(1);
+    const recycled = poolOf(e).recycled;
+    // Taken from the pool, dirtied, given back: still one memory, and no new instance.
     expect(await body(e)).toBe(clean());
     expect(pooled(e)).toBe(1);
-    // Taken from the pool, dirtied, given back: still one memory, so it was reused.
-    expect(await body(e)).toBe(clean());
-    expect(pooled(e)).toBe(1);
-    await nextTurn(); // zeroed between requests now, not on the next take
+    expect(poolOf(e).recycled).toBe(recycled + 1);
+    await nextTurn(); // reset between requests now, not on the next take
     expect(poolOf(e).size).toEqual({ clean: 1, dirty: 0 });
     expect(await body(e)).toBe(clean());
+    expect(poolOf(e).recycled).toBe(recycled + 2);
   });
 
-  it('inline: a memory that grew is dropped; the next instance starts at the initial size', async () => {
+  it('inline: a trap deep in a recursion leaves nothing behind, the stack pointer included', async () => {
+    const e = engines.inline!;
+    const recycled = poolOf(e).recycled;
+    const r = await e.invoke(spec(), request('trap=1'));
+    expect(r.error?.code).toBe('GuestTrap');
+    expect(await body(e)).toBe(clean());
+    expect(poolOf(e).recycled).toBe(recycled + 2);
+  });
+
+  it('inline: a memory that grew is dropped with its instance; the next one starts at the initial size', async () => {
     const e = engines.inline!;
     await body(e);
     expect(await body(e, 'grow=1')).toBe(clean());
@@ -198,36 +211,50 @@ describe('engine: a reused memory shows nothing of the previous invocation', () 
       await e.prepare(spec(pre));
       expect(await body(e, '', pre)).toBe(clean());
     }
-    // Out of fuel half way: the memory still goes back, and is zeroed before it is reused.
+    // Out of fuel half way: the memory still goes back, and is reset before it is reused.
     const r = await e.invoke(spec({ fuel: 20_000 }), request(''));
     expect(r.error?.code).toBe('FuelExhausted');
     expect(await body(e)).toBe(clean());
   });
 
-  it('worker: every invocation sees a clean memory', async () => {
+  it('worker: every invocation sees a clean instance', async () => {
     const e = engines.worker!;
-    for (const q of ['', '', 'grow=1', '', '']) expect(await body(e, q)).toBe(clean());
+    for (const q of ['', '', 'grow=1', '', 'trap=1', '', '']) {
+      if (q === 'trap=1') expect((await e.invoke(spec(), request(q))).error?.code).toBe('GuestTrap');
+      else expect(await body(e, q)).toBe(clean());
+    }
+  });
+
+  it('WISP_RECYCLE=0: a new instance for every invocation', async () => {
+    process.env.WISP_RECYCLE = '0';
+    const e = new Engine({ isolation: 'inline' });
+    try {
+      for (let i = 0; i < 3; i++) expect(await body(e)).toBe(clean());
+      expect(pooled(e)).toBe(1);
+      expect(poolOf(e).recycled).toBe(0);
+    } finally {
+      delete process.env.WISP_RECYCLE;
+      await e.close();
+    }
   });
 });
 
 describe('examples on pooled memories', () => {
-  it('hello-c answers the same on every reuse', async () => {
-    const b = await build(join(ROOT, 'examples', 'hello-c'), { cacheDir: DATA_DIR });
-    const tmp = mkdtempSync(join(tmpdir(), 'wisp-memory-pool-'));
+  it('hello-c and hello-rust answer the same on every reuse of their instance', async () => {
+    const engine = new Engine({ isolation: 'inline' });
     try {
-      const dir = join(tmp, 'artifact');
-      cpSync(b.dir, dir, { recursive: true });
-      const bytes = readFileSync(join(dir, PREVIEW1_FILE));
-      writeFileSync(join(dir, PREVIEW1_FILE), importMemory(bytes) ?? bytes);
-      const engine = new Engine({ isolation: 'inline' });
-      const spec: FunctionSpec = { name: 'hello-c', version: '$LATEST', artifactDir: dir, env: {}, ...DEFAULTS };
-      for (const name of ['a', 'bb', 'c']) {
-        const r = await engine.invoke(spec, request(`name=${name}`));
-        expect(dec.decode(r.response!.body)).toBe(`Hello, ${name}\n`);
+      for (const lang of ['c', 'rust']) {
+        const b = await build(join(ROOT, 'examples', `hello-${lang}`), { cacheDir: DATA_DIR });
+        expect(b.meta.resettable).toBe(true);
+        const spec: FunctionSpec = { name: `hello-${lang}`, version: '$LATEST', artifactDir: b.dir, env: {}, ...DEFAULTS };
+        for (const name of ['a', 'bb', 'c']) {
+          const r = await engine.invoke(spec, request(`name=${name}`));
+          expect(dec.decode(r.response!.body)).toBe(`Hello, ${name}\n`);
+        }
+        expect(memoryPoolOf(engine.modules.get(b.dir)!.modules.get(PREVIEW1_FILE)!)!.recycled).toBe(2);
       }
-      await engine.close();
     } finally {
-      rmSync(tmp, { recursive: true, force: true });
+      await engine.close();
     }
-  });
+  }, 120_000);
 });
