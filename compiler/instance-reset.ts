@@ -9,8 +9,10 @@
 // qualifies only when nothing else can change:
 //   - tables: no table.set / table.grow / table.fill / table.copy / table.init in any function
 //     (tables then keep what the element segments put there at instantiation);
-//   - segments: no memory.init / data.drop (active segments are dropped at instantiation either
-//     way, so only passive ones could differ);
+//   - segments: no memory.init / data.drop / elem.drop and no passive data segments (active
+//     segments are dropped at instantiation either way, so only passive ones could differ);
+//   - no GC types (a struct or array reached from an immutable global or a table could be
+//     changed in place);
 //   - no start function (it would have to run again, and a reset cannot call it);
 //   - mutable globals of numeric types only (the JS API reads and writes those; v128 it cannot).
 // Each defined mutable global is then exported as `wisp:global:<index>` (what JS needs to write
@@ -28,11 +30,13 @@ export const GLOBAL_EXPORT_PREFIX = 'wisp:global:';
 export interface ResetInfo {
   /** Export names of the mutable globals, in index order. */
   globals: string[];
-  /** Byte ranges [start, end) of memory the data segments write, sorted and disjoint. */
+  /** Byte ranges [start, end) of memory that cover what the data segments write (gaps of up to
+   *  MERGE_GAP bytes between them included), sorted and disjoint. */
   data: [number, number][];
 }
 
 const SEC_CUSTOM = 0;
+const SEC_TYPE = 1;
 const SEC_IMPORT = 2;
 const SEC_GLOBAL = 6;
 const SEC_EXPORT = 7;
@@ -65,6 +69,7 @@ function rewrite(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const secs = sections(bytes);
   const find = (id: number) => secs.find((s) => s.id === id);
   if (find(SEC_START)) throw new NotResettable('a start function');
+  checkTypes(bytes, find(SEC_TYPE));
   const imported = importedGlobals(bytes, find(SEC_IMPORT));
   const mutable = mutableGlobals(bytes, find(SEC_GLOBAL), imported);
   checkCode(bytes, find(SEC_CODE));
@@ -116,6 +121,19 @@ function rewrite(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   }
   writeSection(w, SEC_CUSTOM, info);
   return w.result();
+}
+
+/** Function types only: a struct or array (GC) could be reached from an immutable global or a
+ *  table and changed in place, which no reset of globals and memory would undo. */
+function checkTypes(bytes: Uint8Array, sec: Section | undefined): void {
+  if (!sec) return;
+  const r = new Reader(bytes, sec.start, sec.end);
+  const n = r.u32();
+  for (let i = 0; i < n; i++) {
+    if (r.byte() !== 0x60) throw new NotResettable('GC types (struct, array or recursive groups)');
+    for (let params = r.u32(); params > 0; params--) valType(r);
+    for (let results = r.u32(); results > 0; results--) valType(r);
+  }
 }
 
 /** How many globals the module imports (they come first in the global index space). The only
@@ -206,10 +224,15 @@ const MUTATING_FC: Record<number, string> = {
   8: 'memory.init',
   9: 'data.drop',
   12: 'table.init',
+  13: 'elem.drop',
   14: 'table.copy',
   15: 'table.grow',
   17: 'table.fill',
 };
+
+/** Ranges closer than this are copied back as one (the zeros between them included, which is
+ *  what a new instance has there): Go's 32,576 segments become a handful of copies. */
+const MERGE_GAP = 4096;
 
 /** The byte ranges active data segments write, merged; only constant offsets are known. */
 function dataRanges(bytes: Uint8Array, sec: Section | undefined): [number, number][] {
@@ -233,7 +256,7 @@ function dataRanges(bytes: Uint8Array, sec: Section | undefined): [number, numbe
   const merged: [number, number][] = [];
   for (const s of spans) {
     const last = merged[merged.length - 1];
-    if (last && s[0] <= last[1]) last[1] = Math.max(last[1], s[1]);
+    if (last && s[0] - last[1] <= MERGE_GAP) last[1] = Math.max(last[1], s[1]);
     else merged.push([s[0], s[1]]);
   }
   return merged;

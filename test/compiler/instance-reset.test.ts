@@ -41,6 +41,7 @@ const GUEST = `(module
   (data (i32.const 1024) "seed")
   (data (i32.const 1026) "EDS")
   (data (i32.const 4000) "x")
+  (data (i32.const 9000) "far")
   (func $a (result i32) (i32.const 1))
   (func $b (result i32) (i32.const 2))
   (func (export "_start")
@@ -53,7 +54,7 @@ const GUEST = `(module
     (call_indirect (result i32) (i32.const 1))))`;
 
 describe('prepareReset (build time)', () => {
-  it('exports each mutable global and records them and the data ranges, merged', () => {
+  it('exports each mutable global and records them and the data ranges, merged where close', () => {
     const module = new WebAssembly.Module(prepared(GUEST));
     const info = resetInfoOf(module)!;
     expect(info.globals).toHaveLength(2);
@@ -62,9 +63,10 @@ describe('prepareReset (build time)', () => {
     for (const g of info.globals) expect(exported).toContainEqual({ name: g, kind: 'global' });
     // The original exports stay.
     expect(exported).toContainEqual({ name: '_start', kind: 'function' });
+    // Close ranges are copied as one (the gap is zero in a new instance too); far ones not.
     expect(info.data).toEqual([
-      [1024, 1029],
-      [4000, 4001],
+      [1024, 4001],
+      [9000, 9003],
     ]);
     expect(resetInfoOf(new WebAssembly.Module(pooled(GUEST)))).toBeUndefined();
   });
@@ -84,6 +86,8 @@ describe('prepareReset (build time)', () => {
     expect(reason(`(module ${mem} (data $d "x") ${start})`)).toBe('a passive data segment');
     expect(reason(`(module ${mem} (global (mut v128) (v128.const i32x4 0 0 0 0)) ${start})`)).toBe('a mutable global of type 0x7b');
     expect(reason(`(module ${mem} (global (mut funcref) (ref.null func)) ${start})`)).toBe('a mutable global of type 0x70');
+    expect(reason(`(module ${mem} (table 1 funcref) (elem $e func) (func (export "_start") (elem.drop $e)))`)).toBe('elem.drop');
+    expect(reason(`(module ${mem} (type $s (struct (field (mut i32)))) (global (export "g") (ref null $s) (ref.null $s)) ${start})`)).toMatch(/^GC types/);
     // A module that still defines its own memory was not pooled: nothing to reset into.
     const own = prepareReset(wasm(`(module ${mem} ${start})`));
     expect('reason' in own && own.reason).toBe('no imported memory');

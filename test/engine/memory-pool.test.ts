@@ -240,10 +240,10 @@ describe('engine: a reused memory (and instance) shows nothing of the previous i
 });
 
 describe('examples on pooled memories', () => {
-  it('hello-c and hello-rust answer the same on every reuse of their instance', async () => {
+  it('hello-c, hello-rust, hello-go and hello-assemblyscript answer the same on every reuse of their instance', async () => {
     const engine = new Engine({ isolation: 'inline' });
     try {
-      for (const lang of ['c', 'rust']) {
+      for (const lang of ['c', 'rust', 'go', 'assemblyscript']) {
         const b = await build(join(ROOT, 'examples', `hello-${lang}`), { cacheDir: DATA_DIR });
         expect(b.meta.resettable).toBe(true);
         const spec: FunctionSpec = { name: `hello-${lang}`, version: '$LATEST', artifactDir: b.dir, env: {}, ...DEFAULTS };
@@ -251,10 +251,11 @@ describe('examples on pooled memories', () => {
           const r = await engine.invoke(spec, request(`name=${name}`));
           expect(dec.decode(r.response!.body)).toBe(`Hello, ${name}\n`);
         }
-        expect(memoryPoolOf(engine.modules.get(b.dir)!.modules.get(PREVIEW1_FILE)!)!.recycled).toBe(2);
+        // Go's runtime grows its memory at start: a grown memory goes, with its instance.
+        expect([lang, memoryPoolOf(engine.modules.get(b.dir)!.modules.get(PREVIEW1_FILE)!)!.recycled]).toEqual([lang, lang === 'go' ? 0 : 2]);
       }
     } finally {
       await engine.close();
     }
-  }, 120_000);
+  }, 300_000);
 });
