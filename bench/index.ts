@@ -163,6 +163,8 @@ function dropCompiled(engine: Engine): void {
 }
 
 type Iso = 'worker' | 'inline';
+/** Languages whose warm start is also measured with recycling off (the tiny-function targets). */
+const NEW_INSTANCE_LANGS = ['c', 'rust'];
 const ISOS: Iso[] = ['worker', 'inline'];
 
 type PeerSampler = { subject: string; cold: () => Promise<number>; warm: () => Promise<number> };
@@ -180,7 +182,7 @@ async function timeInvoke(engine: Engine, s: FunctionSpec, expect: Tier | Tier[]
 }
 
 async function inProcess(fns: Fn[], peerSamplers: Map<string, PeerSampler[]>): Promise<void> {
-  const engines: Record<Iso, Engine> = { worker: new Engine({ isolation: 'worker' }), inline: new Engine({ isolation: 'inline' }) };
+  const engines = { worker: new Engine({ isolation: 'worker' }), inline: new Engine({ isolation: 'inline' }), inlineNew: new Engine({ isolation: 'inline' }) };
   for (const fn of fns) {
     log(`in-process: ${fn.name}`);
     const samples: Record<string, number[]> = {};
@@ -215,6 +217,22 @@ async function inProcess(fns: Fn[], peerSamplers: Map<string, PeerSampler[]>): P
             }
           }
         }
+        if (NEW_INSTANCE_LANGS.includes(fn.lang)) {
+          // The same inline warm start with a new V8 instance each time (recycling off, as
+          // before ARTIFACT_FORMAT 13): what recycled instances save, measured in this run.
+          const e = engines.inlineNew;
+          dropCompiled(e);
+          process.env.WISP_RECYCLE = '0'; // read when the module's memory pool is made: in the cold start below
+          try {
+            await timeInvoke(e, base, 'cold', fn);
+          } finally {
+            delete process.env.WISP_RECYCLE;
+          }
+          for (let i = 0; i < P; i++) {
+            const w = await timeInvoke(e, base, 'warm', fn);
+            if (keep) push('inline-new-instance.warm', w);
+          }
+        }
         for (const p of r % 2 ? [...peers].reverse() : peers) {
           const c = await p.cold();
           if (keep) push(`${p.subject}.cold`, c);
@@ -235,7 +253,7 @@ async function inProcess(fns: Fn[], peerSamplers: Map<string, PeerSampler[]>): P
     if (nat.length) samples['native-spawn.process'] = nat;
     for (const [k, v] of Object.entries(samples)) {
       const [subject, tier] = k.split('.') as [string, string];
-      const wisp = subject === 'worker' || subject === 'inline';
+      const wisp = subject === 'worker' || subject === 'inline' || subject === 'inline-new-instance';
       add(`inproc.${wisp ? `wisp-${subject}` : subject}.${fn.name}.${tier}`, v, 'ms', { section: 'inproc', subject: wisp ? `wisp-${subject}` : subject, fn: fn.name, tier, wisp });
     }
     if (!fn.reentrant) {
@@ -248,6 +266,7 @@ async function inProcess(fns: Fn[], peerSamplers: Map<string, PeerSampler[]>): P
   }
   await engines.worker.close();
   await engines.inline.close();
+  await engines.inlineNew.close();
 }
 
 /** Peers that run in this process: raw V8 + minimal preview1 shim, @wasmer/wasi; and a native process. */
@@ -771,7 +790,7 @@ function targets(): Target[] {
 const METHOD = [
   `Every figure is the median of repeated samples (n given), with p90, min, max and spread = (p90 - min) / median. Round 0 of every loop is a discarded warm-up. ${quick ? '--quick: few samples; figures are a smoke test, not a measurement.' : ''}`,
   'A/B interleaving: in-process and HTTP tiers alternate isolation worker/inline every round (order reversed on odd rounds), with the in-process peers sampled in the same rounds; wrk runs and spawns rotate their subject order every round.',
-  'Tiers: cold = nothing compiled in memory (compiled modules evicted through the module cache, which makes workers drop theirs; the artifact files are in the OS page cache and the glue JS stays in Node’s module cache); warm = compiled modules cached, fresh instance; prewarmed = instance from a pool refilled outside the timed span; hot = reused instance (counter-js only: other functions are n/a).',
+  'Tiers: cold = nothing compiled in memory (compiled modules evicted through the module cache, which makes workers drop theirs; the artifact files are in the OS page cache and the glue JS stays in Node’s module cache); warm = compiled modules cached, fresh instance (for C, Rust and AssemblyScript: the pooled instance of an earlier invocation reset to the state of a new instance, docs/runtime.md, Recycled instances; wisp-inline-new-instance is the same inline warm start with recycling off, WISP_RECYCLE=0); prewarmed = instance from a pool refilled outside the timed span; hot = reused instance (counter-js only: other functions are n/a).',
   'In-process = engine.invoke(spec, request) -> result, timed around the call on the main thread (worker isolation includes the postMessage round trip). HTTP = a fetch from a client on its own worker thread over a keep-alive connection to a host in this process (MemoryLog).',
   'Load = wrk -t1 -c2 on 127.0.0.1 against `wisp up` in its own process (isolation worker, default config, prewarm 0: every request is a warm start) and each peer in its own process; client and server share the 2 cores.',
   'Spawn = spawn() -> readiness (the URL on stderr/stdout, or connect polling for workerd) -> one GET answered; Wisp restarts on a data dir seeded by the warm-up round (artifact pre-built).',
