@@ -10,8 +10,9 @@ export interface InvocationRecord {
   requestId: string;
   status: number;
   result: InvokeResult;
-  /** The REPORT line, once formatted (reportLine()). */
+  /** The REPORT line, once formatted (reportLine()), and its fields (reportFields()). */
   report?: string;
+  fields?: string;
 }
 
 /** The line every log shows after a guest's lines when they hit the per-invocation cap. */
@@ -24,16 +25,35 @@ export interface InvocationLog {
 /** Every log (store, stdout, the Tail answer) writes the same line: formatted once, kept on the
  *  record (a WeakMap keyed by a new record per invocation cost the scavenger an ephemeron each). */
 export function reportLine(rec: InvocationRecord): string {
-  return (rec.report ??= formatReport(rec));
+  return (rec.report ??= renderReport(rec.requestId, reportFields(rec)));
 }
 
-function formatReport(rec: InvocationRecord): string {
+/**
+ * What a REPORT line says beyond its request id, as the log store keeps it (a quarter of the
+ * line's bytes: the row's size was most of its insert cost, docs/bench.md): tab-separated
+ * version ('' when unknown), tier, status, duration, fuel, memory, error code ('' when absent).
+ * renderReport() turns it back into the line, so both always agree.
+ */
+export function reportFields(rec: InvocationRecord): string {
+  return (rec.fields ??= fieldsOf(rec));
+}
+
+function fieldsOf(rec: InvocationRecord): string {
   const r = rec.result;
-  const parts = [`REPORT RequestId: ${rec.requestId}`, ...(rec.version ? [`Version: ${rec.version}`] : []), `Tier: ${r.tier}`, `Status: ${rec.status}`, `Duration: ${r.durationMs.toFixed(2)} ms`];
-  if (r.fuelUsed !== undefined) parts.push(`Fuel: ${r.fuelUsed}`);
-  if (r.memoryBytes !== undefined) parts.push(`Memory: ${(r.memoryBytes / 1048576).toFixed(1)} MiB`);
-  if (r.error) parts.push(`Error: ${r.error.code}`);
-  return parts.join('\t');
+  const fuel = r.fuelUsed === undefined ? '' : String(r.fuelUsed);
+  const memory = r.memoryBytes === undefined ? '' : (r.memoryBytes / 1048576).toFixed(1);
+  return `${rec.version ?? ''}\t${r.tier}\t${rec.status}\t${r.durationMs.toFixed(2)}\t${fuel}\t${memory}\t${r.error?.code ?? ''}`;
+}
+
+export function renderReport(requestId: string, fields: string): string {
+  const [version, tier, status, duration, fuel, memory, error] = fields.split('\t');
+  let line = `REPORT RequestId: ${requestId}`;
+  if (version) line += `\tVersion: ${version}`;
+  line += `\tTier: ${tier}\tStatus: ${status}\tDuration: ${duration} ms`;
+  if (fuel) line += `\tFuel: ${fuel}`;
+  if (memory) line += `\tMemory: ${memory} MiB`;
+  if (error) line += `\tError: ${error}`;
+  return line;
 }
 
 /** How long console lines may wait to be written together. */

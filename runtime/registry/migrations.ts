@@ -117,4 +117,10 @@ export const MIGRATIONS: string[] = [
   `
   DROP INDEX IF EXISTS logs_request;
   `,
+  // 5: a REPORT row keeps only its fields (kind 1), rendered into the line when read: the row's
+  // size was most of its insert cost (~150 -> ~40 bytes: 3.2 -> 1.9 µs per row). Older rows
+  // (kind 0) keep their lines as written.
+  `
+  ALTER TABLE logs ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

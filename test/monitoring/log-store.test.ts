@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { InvocationRecord } from '../../runtime/http/log.js';
+import { reportLine, type InvocationRecord } from '../../runtime/http/log.js';
 import { LogStore } from '../../runtime/monitoring/logs.js';
 import { openDb } from '../../runtime/registry/db.js';
 
@@ -43,5 +43,43 @@ describe('LogStore', () => {
     const f = store.query('f', { limit: 10_000 });
     expect(f.length).toBeLessThanOrEqual(50 + 10);
     expect(f.at(-1)!.requestId).toBe('req-f-199');
+  });
+
+  it('keeps REPORT lines as their fields and gives back exactly the line every other log writes', () => {
+    const db = openDb(join(mkdtempSync(join(tmpdir(), 'wisp-logs-')), 'registry.db'), { synchronous: 'NORMAL' });
+    const store = new LogStore(db);
+    const recs: InvocationRecord[] = [
+      { ...rec('f', 1, ['hello']), result: { ...rec('f', 1, []).result, logs: ['hello'], fuelUsed: 8723, memoryBytes: 131072 } },
+      { ...rec('f', 2, []), version: undefined, status: 502, result: { ...rec('f', 2, []).result, tier: 'cold', durationMs: 12.345, error: { status: 502, code: 'FuelExhausted', message: 'm' } } },
+      { ...rec('f', 3, []), version: '7', result: { ...rec('f', 3, []).result, tier: 'prewarmed', memoryBytes: 3 * 1048576 } },
+    ];
+    for (const r of recs) store.record({ ...r });
+    const reports = store.query('f').filter((e) => e.message.startsWith('REPORT'));
+    expect(reports.map((e) => e.message)).toEqual(recs.map((r) => reportLine({ ...r })));
+    expect(reports[1]!.message).toBe('REPORT RequestId: req-f-2\tTier: cold\tStatus: 502\tDuration: 12.35 ms\tError: FuelExhausted');
+    // Filters match the rendered line, not the stored fields.
+    expect(store.query('f', { contains: 'Error: FuelExhausted' }).map((e) => e.requestId)).toEqual(['req-f-2']);
+    expect(store.query('f', { contains: 'Memory: 3.0 MiB' }).map((e) => e.requestId)).toEqual(['req-f-3']);
+    expect(store.query('f', { contains: 'hello' }).map((e) => e.message)).toEqual(['hello']);
+    // What is stored: the guest line as written, the REPORT as ~40 bytes of fields.
+    const rows = db.prepare('SELECT message, kind FROM logs ORDER BY id').all() as { message: string; kind: number }[];
+    expect(rows[0]).toEqual({ message: 'hello', kind: 0 });
+    expect(rows[1]!.kind).toBe(1);
+    expect(rows[1]!.message.length).toBeLessThan(40);
+    expect(rows[1]!.message).not.toContain('REPORT');
+  });
+
+  it('reads rows written before REPORT rows were compact as they were written', () => {
+    const db = openDb(join(mkdtempSync(join(tmpdir(), 'wisp-logs-')), 'registry.db'), { synchronous: 'NORMAL' });
+    db.prepare('INSERT INTO logs (function_name, version, request_id, ts, message) VALUES (?, ?, ?, ?, ?)').run(
+      'f', '$LATEST', 'old-1', 1, 'REPORT RequestId: old-1\tTier: warm\tStatus: 200\tDuration: 0.10 ms',
+    );
+    const store = new LogStore(db);
+    store.record(rec('f', 4, []));
+    expect(store.query('f').map((e) => e.message)).toEqual([
+      'REPORT RequestId: old-1\tTier: warm\tStatus: 200\tDuration: 0.10 ms',
+      'REPORT RequestId: req-f-4\tVersion: $LATEST\tTier: warm\tStatus: 200\tDuration: 0.10 ms',
+    ]);
+    expect(store.query('f', { contains: 'old-1' })).toHaveLength(1);
   });
 });
