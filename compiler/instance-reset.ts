@@ -21,7 +21,7 @@
 import { DecodeError, Reader, Writer } from './fuel/bytes.js';
 import { decode, K, valType } from './fuel/opcodes.js';
 import { MEMORY_IMPORT } from './memory-import.js';
-import { copySection, sections, writeSection, type Section } from './wasm-sections.js';
+import { copySection, importEntries, sections, writeSection, type Section } from './wasm-sections.js';
 
 /** Custom section: u32 n, n x u32 global index; u32 m, m x (u32 start, u32 end) data ranges. */
 export const RESET_SECTION = 'wisp:reset';
@@ -43,6 +43,7 @@ const SEC_EXPORT = 7;
 const SEC_START = 8;
 const SEC_CODE = 10;
 const SEC_DATA = 11;
+const KIND_MEMORY = 2;
 const KIND_GLOBAL = 3;
 /** start, element, code, data, data count: the sections an export section precedes. */
 const AFTER_EXPORT = new Set([8, 9, 10, 11, 12]);
@@ -139,40 +140,12 @@ function checkTypes(bytes: Uint8Array, sec: Section | undefined): void {
 /** How many globals the module imports (they come first in the global index space). The only
  *  memory it may import is Wisp's own pooled one. */
 function importedGlobals(bytes: Uint8Array, sec: Section | undefined): number {
-  if (!sec) throw new NotResettable('no imported memory');
-  const r = new Reader(bytes, sec.start, sec.end);
-  let globals = 0;
-  let pooled = false;
-  const n = r.u32();
-  for (let i = 0; i < n; i++) {
-    const module = r.name();
-    const field = r.name();
-    const kind = r.byte();
-    if (kind === 0) r.u32();
-    else if (kind === 1) {
-      valType(r);
-      limits(r);
-    } else if (kind === 2) {
-      if (module !== MEMORY_IMPORT.module || field !== MEMORY_IMPORT.name) throw new NotResettable(`a memory imported from ${module}`);
-      limits(r);
-      pooled = true;
-    } else if (kind === KIND_GLOBAL) {
-      valType(r);
-      r.byte();
-      globals++;
-    } else if (kind === 4) {
-      r.byte();
-      r.u32();
-    } else throw new NotResettable(`import kind ${kind}`);
-  }
-  if (!pooled) throw new NotResettable('no imported memory');
-  return globals;
-}
-
-function limits(r: Reader): void {
-  const flags = r.byte();
-  r.u32();
-  if (flags & 1) r.u32();
+  const entries = sec ? importEntries(new Reader(bytes, sec.start, sec.end)) : [];
+  const memories = entries.filter((e) => e.kind === KIND_MEMORY);
+  const foreign = memories.find((e) => e.module !== MEMORY_IMPORT.module || e.field !== MEMORY_IMPORT.name);
+  if (foreign) throw new NotResettable(`a memory imported from ${foreign.module}`);
+  if (memories.length !== 1) throw new NotResettable('no imported memory');
+  return entries.filter((e) => e.kind === KIND_GLOBAL).length;
 }
 
 function mutableGlobals(bytes: Uint8Array, sec: Section | undefined, imported: number): number[] {

@@ -52,16 +52,23 @@ function skipValType(r: Reader): void {
   if (b === 0x63 || b === 0x64) r.s33();
 }
 
-/** Counts the memories an import section's payload imports. DecodeError on what neither rewrite
- *  handles: compact imports, shared or 64-bit tables and memories, unknown kinds. */
-export function importedMemories(r: Reader): number {
-  let memories = 0;
+export interface ImportEntry {
+  module: string;
+  field: string;
+  /** 0 function, 1 table, 2 memory, 3 global, 4 tag. */
+  kind: number;
+}
+
+/** The entries of an import section's payload. DecodeError on what the build-time rewrites do
+ *  not handle: compact imports, shared or 64-bit tables and memories, unknown kinds. */
+export function importEntries(r: Reader): ImportEntry[] {
   const plainLimits = () => {
     if (readLimits(r).flags & ~1) throw new DecodeError('shared or 64-bit limits');
   };
+  const out: ImportEntry[] = [];
   const n = r.u32();
   for (let i = 0; i < n; i++) {
-    r.name();
+    const module = r.name();
     const field = r.name();
     const kind = r.byte();
     if (field === '' && (kind === 0x7e || kind === 0x7f)) throw new DecodeError('compact imports');
@@ -71,7 +78,6 @@ export function importedMemories(r: Reader): number {
       plainLimits();
     } else if (kind === 2) {
       plainLimits();
-      memories++;
     } else if (kind === 3) {
       skipValType(r);
       r.byte();
@@ -79,6 +85,12 @@ export function importedMemories(r: Reader): number {
       r.byte();
       r.u32();
     } else throw new DecodeError(`import kind ${kind}`);
+    out.push({ module, field, kind });
   }
-  return memories;
+  return out;
+}
+
+/** Counts the memories an import section's payload imports (DecodeError as importEntries). */
+export function importedMemories(r: Reader): number {
+  return importEntries(r).filter((e) => e.kind === 2).length;
 }
