@@ -25,34 +25,44 @@ export interface InvocationLog {
 /** Every log (store, stdout, the Tail answer) writes the same line: formatted once, kept on the
  *  record (a WeakMap keyed by a new record per invocation cost the scavenger an ephemeron each). */
 export function reportLine(rec: InvocationRecord): string {
-  return (rec.report ??= renderReport(rec.requestId, reportFields(rec)));
+  return (rec.report ??= formatReport(rec.requestId, valuesOf(rec)));
 }
 
 /**
  * What a REPORT line says beyond its request id, as the log store keeps it (a quarter of the
  * line's bytes: the row's size was most of its insert cost, docs/bench.md): tab-separated
  * version ('' when unknown), tier, status, duration, fuel, memory, error code ('' when absent).
- * renderReport() turns it back into the line, so both always agree.
+ * renderReport() turns it back into the line through the same formatter as reportLine().
  */
 export function reportFields(rec: InvocationRecord): string {
-  return (rec.fields ??= fieldsOf(rec));
-}
-
-function fieldsOf(rec: InvocationRecord): string {
-  const r = rec.result;
-  const fuel = r.fuelUsed === undefined ? '' : String(r.fuelUsed);
-  const memory = r.memoryBytes === undefined ? '' : (r.memoryBytes / 1048576).toFixed(1);
-  return `${rec.version ?? ''}\t${r.tier}\t${rec.status}\t${r.durationMs.toFixed(2)}\t${fuel}\t${memory}\t${r.error?.code ?? ''}`;
+  return (rec.fields ??= valuesOf(rec).join('\t'));
 }
 
 export function renderReport(requestId: string, fields: string): string {
-  const [version, tier, status, duration, fuel, memory, error] = fields.split('\t');
+  return formatReport(requestId, fields.split('\t'));
+}
+
+/** [version, tier, status, duration, fuel, memory, error], '' for what is absent. */
+function valuesOf(rec: InvocationRecord): string[] {
+  const r = rec.result;
+  return [
+    rec.version ?? '',
+    r.tier,
+    String(rec.status),
+    r.durationMs.toFixed(2),
+    r.fuelUsed === undefined ? '' : String(r.fuelUsed),
+    r.memoryBytes === undefined ? '' : (r.memoryBytes / 1048576).toFixed(1),
+    r.error?.code ?? '',
+  ];
+}
+
+function formatReport(requestId: string, v: string[]): string {
   let line = `REPORT RequestId: ${requestId}`;
-  if (version) line += `\tVersion: ${version}`;
-  line += `\tTier: ${tier}\tStatus: ${status}\tDuration: ${duration} ms`;
-  if (fuel) line += `\tFuel: ${fuel}`;
-  if (memory) line += `\tMemory: ${memory} MiB`;
-  if (error) line += `\tError: ${error}`;
+  if (v[0]) line += `\tVersion: ${v[0]}`;
+  line += `\tTier: ${v[1]}\tStatus: ${v[2]}\tDuration: ${v[3]} ms`;
+  if (v[4]) line += `\tFuel: ${v[4]}`;
+  if (v[5]) line += `\tMemory: ${v[5]} MiB`;
+  if (v[6]) line += `\tError: ${v[6]}`;
   return line;
 }
 
