@@ -33,6 +33,51 @@ describe('LogStore', () => {
     expect(store.query('g').map((e) => e.requestId)).toEqual(['req-g-0', 'req-g-14', 'req-g-28', 'req-g-42', 'req-g-56']);
   });
 
+  it('trims every function in whole batches: never below the bound, never more than a batch over it', () => {
+    const db = openDb(join(mkdtempSync(join(tmpdir(), 'wisp-logs-')), 'registry.db'), { synchronous: 'NORMAL' });
+    const store = new LogStore(db, 50);
+    const count = (fn: string) => (db.prepare('SELECT COUNT(*) n FROM logs WHERE function_name = ?').get(fn) as { n: number }).n;
+    let n = 0;
+    for (let b = 0; b < 60; b++) {
+      // f: 7 invocations x 2 rows per batch; g: 1 row every other batch.
+      for (let i = 0; i < 7; i++) store.record(rec('f', n++, ['x']));
+      if (b % 2 === 0) store.record(rec('g', b, []));
+      store.flush();
+      expect(count('f')).toBeGreaterThanOrEqual(Math.min(50, (b + 1) * 14));
+      expect(count('f')).toBeLessThan(50 + 14);
+      expect(count('g')).toBe(Math.floor(b / 2) + 1); // 30 rows at most: under its bound, never trimmed
+    }
+    // The newest lines are the ones kept, in order.
+    const f = store.query('f', { limit: 10_000 });
+    expect(f.at(-1)!.requestId).toBe(`req-f-${n - 1}`);
+    const ids = f.map((e) => Number(e.requestId.split('-')[2]));
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(new Set(ids).size).toBe(f.length / 2);
+  });
+
+  it('trims what an earlier process left on its first write of a function', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'wisp-logs-')), 'registry.db');
+    const before = new LogStore(openDb(file, { synchronous: 'NORMAL' }), 1_000_000);
+    for (let i = 0; i < 300; i++) before.record(rec('f', i, []));
+    before.flush();
+    const db = openDb(file, { synchronous: 'NORMAL' });
+    const store = new LogStore(db, 50);
+    store.record(rec('f', 300, []));
+    store.flush();
+    const f = store.query('f', { limit: 10_000 });
+    expect(f).toHaveLength(50);
+    expect(f.map((e) => e.requestId).at(-1)).toBe('req-f-300');
+    expect(f[0]!.requestId).toBe('req-f-251');
+    for (let i = 301; i < 400; i++) {
+      store.record(rec('f', i, []));
+      store.flush();
+    }
+    const after = store.query('f', { limit: 10_000 });
+    expect(after.length).toBeGreaterThanOrEqual(50);
+    expect(after.length).toBeLessThanOrEqual(51);
+    expect(after.at(-1)!.requestId).toBe('req-f-399');
+  });
+
   it('keeps the newest lines of a function within its bound', () => {
     const store = new LogStore(openDb(join(mkdtempSync(join(tmpdir(), 'wisp-logs-')), 'registry.db'), { synchronous: 'NORMAL' }), 50);
     // Trimming runs every 20th flush: 40 flushes of 10 rows each.
