@@ -54,8 +54,8 @@ class NotResettable extends Error {}
 
 /**
  * `bytes` (a module that imports its memory from wisp:memory) with its mutable globals exported
- * and the reset section added, or undefined, with the reason, when an instance of it could not
- * be reset to its initial state.
+ * and the reset section added; or, when an instance of it could not be reset to its initial
+ * state, why not (the build records it in meta.resettable and keeps the module as it was).
  */
 export function prepareReset(bytes: Uint8Array): { module: Uint8Array<ArrayBuffer> } | { reason: string } {
   try {
