@@ -49,6 +49,9 @@ const ROW = '(?, ?, ?, ?, ?, ?)';
  *  ~1 µs more per row (3.5 vs 2.7 µs in a loop of 256-row batches; docs/bench.md). */
 const ROWS_PER_INSERT = 32;
 
+/** Rows written in flushes that follow each other are trimmed together up to this many. */
+const TRIM_CHUNK_ROWS = 256;
+
 /** A function's rows in one batch: the newest id, how many. */
 interface Written {
   last: number;
@@ -128,7 +131,7 @@ export class LogStore implements InvocationLog {
 
   /**
    * Keeps a function's newest lines: at least the bound (when it has that many) and at most one
-   * batch more. Rows go in whole batches, a few hundred at a time under load, in the flush that
+   * batch (or chunk of small batches) more. Rows go in whole batches, a few hundred at a time under load, in the flush that
    * pushed the function over: deleting everything over the bound every 20th flush instead
    * (~12,000 rows at once under load) made those flushes ~7.5 ms, the host's p99 latency.
    */
@@ -145,7 +148,12 @@ export class LogStore implements InvocationLog {
       kept = { batches: old.n > 0 ? [{ last: firstId - 1, count: old.n }] : [], total: old.n };
       this.kept.set(fn, kept);
     }
-    kept.batches.push(written);
+    // Small batches (a quiet function: a row or two per flush) join the newest one, so that a
+    // function's list stays short (bound / chunk entries) and deletes stay whole chunks.
+    const newest = kept.batches[kept.batches.length - 1];
+    const chunk = Math.max(1, Math.min(TRIM_CHUNK_ROWS, this.maxLinesPerFunction >> 2));
+    if (newest && newest.count < chunk) (newest.last = written.last), (newest.count += written.count);
+    else kept.batches.push(written);
     kept.total += written.count;
     let cut = 0;
     while (kept.batches.length > 1 && kept.total - kept.batches[0]!.count >= this.maxLinesPerFunction) {
