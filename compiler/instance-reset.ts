@@ -21,7 +21,7 @@
 import { DecodeError, Reader, Writer } from './fuel/bytes.js';
 import { decode, K, valType } from './fuel/opcodes.js';
 import { MEMORY_IMPORT } from './memory-import.js';
-import { copySection, importEntries, sections, writeSection, type Section } from './wasm-sections.js';
+import { copySection, findInstruction, importEntries, KIND, SEC, sections, writeSection, type Section } from './wasm-sections.js';
 
 /** Custom section: u32 n, n x u32 global index; u32 m, m x (u32 start, u32 end) data ranges. */
 export const RESET_SECTION = 'wisp:reset';
@@ -35,16 +35,6 @@ export interface ResetInfo {
   data: [number, number][];
 }
 
-const SEC_CUSTOM = 0;
-const SEC_TYPE = 1;
-const SEC_IMPORT = 2;
-const SEC_GLOBAL = 6;
-const SEC_EXPORT = 7;
-const SEC_START = 8;
-const SEC_CODE = 10;
-const SEC_DATA = 11;
-const KIND_MEMORY = 2;
-const KIND_GLOBAL = 3;
 /** start, element, code, data, data count: the sections an export section precedes. */
 const AFTER_EXPORT = new Set([8, 9, 10, 11, 12]);
 /** i32, i64, f32, f64. */
@@ -69,15 +59,15 @@ export function prepareReset(bytes: Uint8Array): { module: Uint8Array<ArrayBuffe
 function rewrite(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const secs = sections(bytes);
   const find = (id: number) => secs.find((s) => s.id === id);
-  if (find(SEC_START)) throw new NotResettable('a start function');
-  checkTypes(bytes, find(SEC_TYPE));
-  const imported = importedGlobals(bytes, find(SEC_IMPORT));
-  const mutable = mutableGlobals(bytes, find(SEC_GLOBAL), imported);
-  checkCode(bytes, find(SEC_CODE));
-  const data = dataRanges(bytes, find(SEC_DATA));
+  if (find(SEC.start)) throw new NotResettable('a start function');
+  checkTypes(bytes, find(SEC.type));
+  const imported = importedGlobals(bytes, find(SEC.import));
+  const mutable = mutableGlobals(bytes, find(SEC.global), imported);
+  checkCode(bytes, find(SEC.code));
+  const data = dataRanges(bytes, find(SEC.data));
 
   const exports = new Writer();
-  const ex = find(SEC_EXPORT);
+  const ex = find(SEC.export);
   const names = mutable.map((g) => `${GLOBAL_EXPORT_PREFIX}${g}`);
   if (ex) {
     const r = new Reader(bytes, ex.start, ex.end);
@@ -89,7 +79,7 @@ function rewrite(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   }
   mutable.forEach((g, i) => {
     exports.name(names[i]!);
-    exports.byte(KIND_GLOBAL);
+    exports.byte(KIND.global);
     exports.u32(g);
   });
 
@@ -98,7 +88,7 @@ function rewrite(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   // The export section sits after the global section and before start/element/code/data.
   let placed = false;
   const placeExports = () => {
-    if (!placed) writeSection(w, SEC_EXPORT, exports);
+    if (!placed) writeSection(w, SEC.export, exports);
     placed = true;
   };
   for (const s of secs) {
@@ -120,7 +110,7 @@ function rewrite(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
     info.u32(start);
     info.u32(end);
   }
-  writeSection(w, SEC_CUSTOM, info);
+  writeSection(w, SEC.custom, info);
   return w.result();
 }
 
@@ -141,11 +131,11 @@ function checkTypes(bytes: Uint8Array, sec: Section | undefined): void {
  *  memory it may import is Wisp's own pooled one. */
 function importedGlobals(bytes: Uint8Array, sec: Section | undefined): number {
   const entries = sec ? importEntries(new Reader(bytes, sec.start, sec.end)) : [];
-  const memories = entries.filter((e) => e.kind === KIND_MEMORY);
+  const memories = entries.filter((e) => e.kind === KIND.memory);
   const foreign = memories.find((e) => e.module !== MEMORY_IMPORT.module || e.field !== MEMORY_IMPORT.name);
   if (foreign) throw new NotResettable(`a memory imported from ${foreign.module}`);
   if (memories.length !== 1) throw new NotResettable('no imported memory');
-  return entries.filter((e) => e.kind === KIND_GLOBAL).length;
+  return entries.filter((e) => e.kind === KIND.global).length;
 }
 
 function mutableGlobals(bytes: Uint8Array, sec: Section | undefined, imported: number): number[] {
@@ -169,28 +159,8 @@ function mutableGlobals(bytes: Uint8Array, sec: Section | undefined, imported: n
 
 /** Instructions that change a table or a segment's dropped flag. */
 function checkCode(bytes: Uint8Array, sec: Section | undefined): void {
-  if (!sec) return;
-  const r = new Reader(bytes, sec.start, sec.end);
-  const n = r.u32();
-  for (let i = 0; i < n; i++) {
-    const size = r.u32();
-    const end = r.pos + size;
-    const groups = r.u32();
-    for (let g = 0; g < groups; g++) {
-      r.u32();
-      valType(r);
-    }
-    while (r.pos < end) {
-      const op = bytes[r.pos];
-      if (op === 0x26) throw new NotResettable('table.set');
-      if (op === 0xfc) {
-        const sub = new Reader(bytes, r.pos + 1, end).u32();
-        const what = MUTATING_FC[sub];
-        if (what) throw new NotResettable(what);
-      }
-      decode(r);
-    }
-  }
+  const what = findInstruction(bytes, sec, (op, sub) => (op === 0x26 ? 'table.set' : MUTATING_FC[sub]));
+  if (what) throw new NotResettable(what);
 }
 
 const MUTATING_FC: Record<number, string> = {

@@ -7,7 +7,7 @@
 // them, they are also written to a custom section the runtime reads (`memoryTypeOf`).
 
 import { DecodeError, Reader, Writer } from './fuel/bytes.js';
-import { copySection, importedMemories, readLimits, sections, writeSection } from './wasm-sections.js';
+import { copySection, importedMemories, KIND, readLimits, SEC, sections, writeSection } from './wasm-sections.js';
 
 export const MEMORY_IMPORT = { module: 'wisp:memory', name: 'memory' } as const;
 /** Custom section: u32 initial pages, u8 has-maximum, [u32 maximum pages]. */
@@ -18,11 +18,6 @@ export interface MemoryType {
   maximum?: number;
 }
 
-const SEC_CUSTOM = 0;
-const SEC_TYPE = 1;
-const SEC_IMPORT = 2;
-const SEC_MEMORY = 5;
-const KIND_MEMORY = 2;
 
 /**
  * `bytes` with its one defined memory turned into (import "wisp:memory" "memory") with the same
@@ -41,8 +36,8 @@ export function importMemory(bytes: Uint8Array): Uint8Array<ArrayBuffer> | undef
 
 function rewrite(bytes: Uint8Array): Uint8Array<ArrayBuffer> | undefined {
   const secs = sections(bytes);
-  const mem = secs.find((s) => s.id === SEC_MEMORY);
-  const imp = secs.find((s) => s.id === SEC_IMPORT);
+  const mem = secs.find((s) => s.id === SEC.memory);
+  const imp = secs.find((s) => s.id === SEC.import);
   if (!mem || (imp && importedMemories(new Reader(bytes, imp.start, imp.end)) > 0)) return undefined;
   const r = new Reader(bytes, mem.start, mem.end);
   if (r.u32() !== 1) return undefined;
@@ -59,29 +54,29 @@ function rewrite(bytes: Uint8Array): Uint8Array<ArrayBuffer> | undefined {
   }
   imports.name(MEMORY_IMPORT.module);
   imports.name(MEMORY_IMPORT.name);
-  imports.byte(KIND_MEMORY);
+  imports.byte(KIND.memory);
   imports.bytes(bytes, mem.start + 1, mem.end);
 
   const w = new Writer(bytes.length + 64);
   w.bytes(bytes, 0, 8);
   // The import section goes where it was, or right after the type section if there was none.
-  const anchor = imp ?? secs.find((s) => s.id === SEC_TYPE);
-  if (!anchor) writeSection(w, SEC_IMPORT, imports);
+  const anchor = imp ?? secs.find((s) => s.id === SEC.type);
+  if (!anchor) writeSection(w, SEC.import, imports);
   for (const s of secs) {
-    if (s.id === SEC_MEMORY) continue;
+    if (s.id === SEC.memory) continue;
     if (s === imp) {
-      writeSection(w, SEC_IMPORT, imports);
+      writeSection(w, SEC.import, imports);
       continue;
     }
     copySection(w, bytes, s);
-    if (s === anchor && !imp) writeSection(w, SEC_IMPORT, imports);
+    if (s === anchor && !imp) writeSection(w, SEC.import, imports);
   }
   const type = new Writer(16);
   type.name(MEMORY_TYPE_SECTION);
   type.u32(lim.min);
   type.byte(lim.max === undefined ? 0 : 1);
   if (lim.max !== undefined) type.u32(lim.max);
-  writeSection(w, SEC_CUSTOM, type);
+  writeSection(w, SEC.custom, type);
   return w.result();
 }
 

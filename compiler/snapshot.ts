@@ -17,9 +17,8 @@
  */
 
 import { DecodeError, Reader, Writer } from './fuel/bytes.js';
-import { decode, valType } from './fuel/opcodes.js';
 import { RESTORE_EXPORT, SNAPSHOT_MEMORY, SNAPSHOT_MODULE } from './snapshot-abi.js';
-import { copySection, importedMemories, readLimits, sections, writeSection, type Limits, type Section } from './wasm-sections.js';
+import { copySection, findInstruction, importedMemories, readLimits, sections, writeSection, type Limits, type Section } from './wasm-sections.js';
 
 /** Below this much data a module keeps its segments: the copy is cheap, a second module not. */
 const MIN_DATA_BYTES = 64 * 1024;
@@ -109,26 +108,7 @@ function mergeRuns(actives: Segment[]): Segment[] {
 
 /** Whether any function body uses memory.init or data.drop (data segment indices). */
 function usesDataSegments(buf: Uint8Array, code: Section | undefined): boolean {
-  if (!code) return false;
-  const r = new Reader(buf, code.start, code.end);
-  const n = r.u32();
-  for (let i = 0; i < n; i++) {
-    const size = r.u32();
-    const end = r.pos + size;
-    const groups = r.u32();
-    for (let g = 0; g < groups; g++) {
-      r.u32();
-      valType(r);
-    }
-    while (r.pos < end) {
-      if (buf[r.pos] === 0xfc) {
-        const sub = new Reader(buf, r.pos + 1, end).u32();
-        if (sub === 8 || sub === 9) return true;
-      }
-      decode(r);
-    }
-  }
-  return false;
+  return findInstruction(buf, code, (op, sub) => (op === 0xfc && (sub === 8 || sub === 9) ? true : undefined)) ?? false;
 }
 
 function memoryType(w: Writer, shape: MemoryShape): void {

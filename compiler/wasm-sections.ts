@@ -1,7 +1,14 @@
 // Section-level reading and writing of a core module, for the build-time rewrites that move a
-// module's memory to an import (compiler/memory-import.ts, compiler/snapshot.ts).
+// module's memory to an import (compiler/memory-import.ts, compiler/snapshot.ts) and mark it
+// resettable (compiler/instance-reset.ts).
 
 import { DecodeError, Reader, type Writer } from './fuel/bytes.js';
+import { decode, valType } from './fuel/opcodes.js';
+
+/** Section ids (the binary format's). */
+export const SEC = { custom: 0, type: 1, import: 2, memory: 5, global: 6, export: 7, start: 8, code: 10, data: 11 } as const;
+/** Import / export kinds. */
+export const KIND = { memory: 2, global: 3 } as const;
 
 export interface Section {
   id: number;
@@ -93,4 +100,31 @@ export function importEntries(r: Reader): ImportEntry[] {
 /** Counts the memories an import section's payload imports (DecodeError as importEntries). */
 export function importedMemories(r: Reader): number {
   return importEntries(r).filter((e) => e.kind === 2).length;
+}
+
+/**
+ * Walks every instruction of every function body in the code section and returns the first
+ * non-undefined answer of `test(opcode, sub)`, `sub` being the LEB sub-opcode after a 0xFC prefix
+ * (-1 for any other instruction); undefined when none answers.
+ */
+export function findInstruction<T>(buf: Uint8Array, code: Section | undefined, test: (op: number, sub: number) => T | undefined): T | undefined {
+  if (!code) return undefined;
+  const r = new Reader(buf, code.start, code.end);
+  const n = r.u32();
+  for (let i = 0; i < n; i++) {
+    const size = r.u32();
+    const end = r.pos + size;
+    const groups = r.u32();
+    for (let g = 0; g < groups; g++) {
+      r.u32();
+      valType(r);
+    }
+    while (r.pos < end) {
+      const op = buf[r.pos]!;
+      const found = test(op, op === 0xfc ? new Reader(buf, r.pos + 1, end).u32() : -1);
+      if (found !== undefined) return found;
+      decode(r);
+    }
+  }
+  return undefined;
 }
