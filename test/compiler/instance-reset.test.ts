@@ -1,19 +1,12 @@
 // Resettable preview1 modules (compiler/instance-reset.ts): which modules qualify, what the
 // rewrite adds, and that a pooled instance reset by runtime/engine/memory-pool.ts is in the
 // state a new instantiation gives, for a guest that changes its globals and data.
-import binaryen from 'binaryen';
 import { describe, expect, it } from 'vitest';
 import { GLOBAL_EXPORT_PREFIX, prepareReset, resetInfoOf } from '../../compiler/instance-reset.js';
 import { importMemory, MEMORY_IMPORT } from '../../compiler/memory-import.js';
 import { MemoryPool } from '../../runtime/engine/memory-pool.js';
+import { wasm } from '../helpers/wat.js';
 
-function wasm(text: string): Uint8Array<ArrayBuffer> {
-  const m = binaryen.parseText(text);
-  m.setFeatures(binaryen.Features.All);
-  const bytes = m.emitBinary() as Uint8Array<ArrayBuffer>;
-  m.dispose();
-  return bytes;
-}
 
 /** A module as the build hands it over: its memory already imported. */
 const pooled = (text: string) => importMemory(wasm(text))!;

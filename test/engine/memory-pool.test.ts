@@ -2,7 +2,6 @@
 // import its memory (compiler/memory-import.ts), the per-module pool (runtime/engine/memory-pool.ts),
 // and a real C guest run through the engine, which must never see anything an earlier
 // invocation left in a reused memory.
-import binaryen from 'binaryen';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,17 +14,11 @@ import type { FunctionSpec } from '../../runtime/engine/types.js';
 import { DEFAULTS } from '../../runtime/functions/defaults.js';
 import { DATA_DIR, FIXTURES, ROOT } from '../helpers/paths.js';
 import { invokeRequest } from '../helpers/request.js';
+import { wasm } from '../helpers/wat.js';
 
 const PAGE = 65536;
 const dec = new TextDecoder();
 
-function wasm(text: string): Uint8Array<ArrayBuffer> {
-  const m = binaryen.parseText(text);
-  m.setFeatures(binaryen.Features.All);
-  const bytes = m.emitBinary() as Uint8Array<ArrayBuffer>;
-  m.dispose();
-  return bytes;
-}
 
 const nextTurn = () => new Promise((r) => setImmediate(r));
 
