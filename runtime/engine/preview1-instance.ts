@@ -132,8 +132,7 @@ export function createPreview1Instance(
     }
     if (slot) pool!.adopt(slot, instance);
   }
-  const lent = slot?.memory;
-  const memory = lent ?? (instance.exports.memory as WebAssembly.Memory);
+  const memory = slot?.memory ?? (instance.exports.memory as WebAssembly.Memory);
   host.bind(memory);
   limits.memories.add(memory);
   const guestStart = instance.exports._start as (() => void) | undefined;
@@ -146,14 +145,14 @@ export function createPreview1Instance(
     }
   });
   const inst: GuestInstance = { wasi: { ctx: host }, limits, exports: NO_EXPORTS, start, poisoned: false, invocations: 0 };
-  if (pool && slot && lent) {
+  if (pool && slot) {
     borrowed.set(inst, () => {
       // Nothing may reach this memory (or the instance, if the slot keeps it) through the old
       // GuestInstance once another one owns them.
       inst.start = undefined;
       inst.poisoned = true;
       host.end();
-      limits.memories.delete(lent);
+      limits.memories.delete(memory);
       limits.speculation = undefined;
       pool.give(slot);
     });
