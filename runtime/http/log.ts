@@ -10,9 +10,10 @@ export interface InvocationRecord {
   requestId: string;
   status: number;
   result: InvokeResult;
-  /** The REPORT line, once formatted (reportLine()), and its fields (reportFields()). */
+  /** The REPORT line, once formatted (reportLine()), and the values it shows (valuesOf()):
+   *  the store and the console both need them, computed once. */
   report?: string;
-  fields?: string;
+  values?: string[];
 }
 
 /** The line every log shows after a guest's lines when they hit the per-invocation cap. */
@@ -35,7 +36,7 @@ export function reportLine(rec: InvocationRecord): string {
  * renderReport() turns it back into the line through the same formatter as reportLine().
  */
 export function reportFields(rec: InvocationRecord): string {
-  return (rec.fields ??= valuesOf(rec).join('\t'));
+  return valuesOf(rec).join('\t');
 }
 
 export function renderReport(requestId: string, fields: string): string {
@@ -45,7 +46,7 @@ export function renderReport(requestId: string, fields: string): string {
 /** [version, tier, status, duration, fuel, memory, error], '' for what is absent. */
 function valuesOf(rec: InvocationRecord): string[] {
   const r = rec.result;
-  return [
+  return (rec.values ??= [
     rec.version ?? '',
     r.tier,
     String(rec.status),
@@ -53,7 +54,7 @@ function valuesOf(rec: InvocationRecord): string[] {
     r.fuelUsed === undefined ? '' : String(r.fuelUsed),
     r.memoryBytes === undefined ? '' : (r.memoryBytes / 1048576).toFixed(1),
     r.error?.code ?? '',
-  ];
+  ]);
 }
 
 function formatReport(requestId: string, v: string[]): string {

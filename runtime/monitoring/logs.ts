@@ -131,9 +131,10 @@ export class LogStore implements InvocationLog {
 
   /**
    * Keeps a function's newest lines: at least the bound (when it has that many) and at most one
-   * batch (or chunk of small batches) more. Rows go in whole batches, a few hundred at a time under load, in the flush that
-   * pushed the function over: deleting everything over the bound every 20th flush instead
-   * (~12,000 rows at once under load) made those flushes ~7.5 ms, the host's p99 latency.
+   * batch (or chunk of small batches) more. Rows go in whole batches, a few hundred at a time
+   * under load, in the flush that pushed the function over: deleting everything over the bound
+   * every 20th flush instead (~12,000 rows at once under load) made those flushes ~7.5 ms, the
+   * host's p99 latency.
    */
   private trim(fn: string, written: Written, firstId: number): void {
     let kept = this.kept.get(fn);
