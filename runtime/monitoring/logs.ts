@@ -1,5 +1,15 @@
 // Invocation logs kept in the registry database: every guest line and the REPORT line, tagged
 // with function, version and request id, capped per function (oldest lines go first).
+//
+// Stored in chunks: the lines a function wrote between two flushes (20 ms apart) are one row of
+// `log_chunks`, encoded as they arrive into a byte buffer outside V8's heap. A row per line cost
+// ~2–3 µs of the host's CPU per invocation under load (SQLite's insert and index, the rows kept on
+// the heap until the flush); a chunk costs ~0.3 µs a line (docs/bench.md, 5d). Reads decode a
+// function's chunks, at most its bound of lines (10,000 by default), and filter them here.
+//
+// A chunk's `data` is UTF-8 text, one line per line:
+//   ID_DELTA \t TS_DELTA \t REQUEST_ID \t VERSION \t KIND \t MESSAGE \n
+// the deltas from the previous line (the first line's from the row's `id` and `first_ts`: 0, 0).
 
 import { stmt, type DB } from '../registry/db.js';
 import { LOG_TRUNCATED, renderReport, reportFields, type InvocationLog, type InvocationRecord } from '../http/log.js';
@@ -19,176 +29,301 @@ export interface LogQuery {
   /** Only lines at or after this time (ms). */
   since?: number;
   requestId?: string;
-  /** Substring filter. */
+  /** Substring filter (on the line as shown). */
   contains?: string;
   limit?: number;
 }
 
-const eventOf = (r: Record<string, unknown>): LogEvent => ({
-  id: r.id as number,
-  ts: r.ts as number,
-  functionName: r.function_name as string,
-  version: r.version as string,
-  requestId: r.request_id as string,
-  message: r.line as string,
-});
-
-/** What a row's `kind` says its message is. */
+/** What a line's KIND says its MESSAGE is. */
 const LINE = 0; // the line as written
 const REPORT = 1; // a REPORT line's fields (http/log.ts reportFields): rendered when read
+const JSON_LINE = 2; // a line holding a newline, as a JSON string
 
-/** SQL for a row's line, as every reader sees it (the filters match on it too). */
-const LINE_SQL = `CASE kind WHEN ${REPORT} THEN wisp_report(request_id, message) ELSE message END`;
-
-/** Lines kept per function (default 10,000, about a megabyte; up to one batch more). */
+/** Lines kept per function (default 10,000, about a megabyte; up to one chunk more). */
 export const DEFAULT_LINES_PER_FUNCTION = 10_000;
 
-const INSERT_LOGS = 'INSERT INTO logs (function_name, version, request_id, ts, message, kind) VALUES';
-const ROW = '(?, ?, ?, ?, ?, ?)';
-/** Rows per INSERT statement when a batch is big enough: one statement step per row cost
- *  ~1 µs more per row (3.5 vs 2.7 µs in a loop of 256-row batches; docs/bench.md). */
-const ROWS_PER_INSERT = 32;
+/** A function's flush of fewer lines than this joins its newest chunk (when that one is this
+ *  small too), so a quiet function's lines make a few chunks, not a row each. */
+const SMALL_CHUNK_LINES = 256;
 
-/** Rows written in flushes that follow each other are trimmed together up to this many. */
-const TRIM_CHUNK_ROWS = 256;
+/** How long lines wait to be written together. */
+const FLUSH_MS = 20;
 
-/** A function's rows in one batch: the newest id, how many. */
-interface Written {
-  last: number;
+/** A function's pending lines beyond this many bytes are written at once. */
+const MAX_PENDING_BYTES = 4 << 20;
+
+/** The lines of one function since the last flush: a chunk in the making. */
+interface Pending {
+  buf: Buffer;
+  bytes: number;
+  count: number;
+  firstId: number;
+  firstTs: number;
+  lastId: number;
+  lastTs: number;
+  maxTs: number;
+}
+
+/** A stored chunk, as the trimming sees it. */
+interface Chunk {
+  id: number;
+  lastId: number;
+  lastTs: number;
   count: number;
 }
 
-interface PendingRow {
-  ts: number;
-  functionName: string;
-  version: string;
-  requestId: string;
-  message: string;
-  kind: number;
-}
-
 export class LogStore implements InvocationLog {
-  private pending: PendingRow[] = [];
+  private pending = new Map<string, Pending>();
+  /** Buffers of flushed chunks, reused by the next ones. */
+  private spare: Buffer[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
-  /** Per function, the batches of rows this store wrote and keeps, oldest first. */
-  private kept = new Map<string, { batches: Written[]; total: number }>();
+  /** Per function, its stored chunks (oldest first) and their lines; loaded on its first flush. */
+  private kept = new Map<string, { chunks: Chunk[]; total: number }>();
+  /** The next line's id: ids grow across functions and restarts (a follower's cursor). */
+  private nextId: number;
 
   constructor(
     private readonly db: DB,
     private readonly maxLinesPerFunction = DEFAULT_LINES_PER_FUNCTION,
   ) {
-    db.function('wisp_report', { deterministic: true }, (requestId, fields) => renderReport(String(requestId), String(fields)));
+    const r = db.prepare('SELECT MAX(last_id) id FROM log_chunks').get() as { id: number | null };
+    this.nextId = (r.id ?? 0) + 1;
   }
 
   record(rec: InvocationRecord): void {
     const ts = Date.now();
-    const functionName = rec.fn;
+    const fn = rec.fn;
     const version = rec.version ?? '$LATEST';
     const requestId = rec.requestId;
-    for (const message of rec.result.logs) this.pending.push({ ts, functionName, version, requestId, message, kind: LINE });
-    if (rec.result.logsTruncated) this.pending.push({ ts, functionName, version, requestId, message: LOG_TRUNCATED, kind: LINE });
-    // The REPORT line as its fields: a row of ~40 bytes instead of ~150 (insert 3.2 -> 1.9 µs).
-    this.pending.push({ ts, functionName, version, requestId, message: reportFields(rec), kind: REPORT });
-    // Batch writes: one transaction per 20 ms instead of one per invocation (queries flush first).
-    this.flushTimer ??= setTimeout(() => this.flush(), 20);
+    const p = this.pending.get(fn) ?? this.open(fn, ts);
+    for (const message of rec.result.logs) this.line(p, ts, requestId, version, LINE, message);
+    if (rec.result.logsTruncated) this.line(p, ts, requestId, version, LINE, LOG_TRUNCATED);
+    this.line(p, ts, requestId, version, REPORT, reportFields(rec));
+    if (p.bytes > MAX_PENDING_BYTES) this.flush();
+    else this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  private open(fn: string, ts: number): Pending {
+    const p: Pending = { buf: this.spare.pop() ?? Buffer.allocUnsafe(64 << 10), bytes: 0, count: 0, firstId: this.nextId, firstTs: ts, lastId: this.nextId, lastTs: ts, maxTs: ts };
+    this.pending.set(fn, p);
+    return p;
+  }
+
+  private line(p: Pending, ts: number, requestId: string, version: string, kind: number, message: string): void {
+    const id = this.nextId++;
+    if (kind === LINE && message.includes('\n')) (kind = JSON_LINE), (message = JSON.stringify(message));
+    const text = `${id - p.lastId}\t${ts - p.lastTs}\t${requestId}\t${version}\t${kind}\t${message}\n`;
+    if (p.buf.length - p.bytes < text.length * 3) {
+      const bigger = Buffer.allocUnsafe(Math.max(p.buf.length * 2, p.bytes + text.length * 3));
+      p.buf.copy(bigger, 0, 0, p.bytes);
+      p.buf = bigger;
+    }
+    p.bytes += p.buf.write(text, p.bytes);
+    p.count++;
+    p.lastId = id;
+    p.lastTs = ts;
+    if (ts > p.maxTs) p.maxTs = ts;
   }
 
   flush(): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    if (this.pending.length === 0) return;
+    if (this.pending.size === 0) return;
     const batch = this.pending;
-    this.pending = [];
-    const insert = stmt(this.db, `${INSERT_LOGS} ${ROW}`);
-    const insertMany = stmt(this.db, `${INSERT_LOGS} ${Array(ROWS_PER_INSERT).fill(ROW).join(', ')}`);
+    this.pending = new Map();
     this.db.transaction(() => {
-      let lastId = 0;
-      let i = 0;
-      for (; i + ROWS_PER_INSERT <= batch.length; i += ROWS_PER_INSERT) {
-        const args: unknown[] = [];
-        for (let j = i; j < i + ROWS_PER_INSERT; j++) {
-          const e = batch[j]!;
-          args.push(e.functionName, e.version, e.requestId, e.ts, e.message, e.kind);
-        }
-        lastId = Number(insertMany.run(...args).lastInsertRowid);
-      }
-      for (; i < batch.length; i++) {
-        const e = batch[i]!;
-        lastId = Number(insert.run(e.functionName, e.version, e.requestId, e.ts, e.message, e.kind).lastInsertRowid);
-      }
-      // One connection writes the table, in one transaction: the batch's ids are consecutive.
-      const firstId = lastId - batch.length + 1;
-      const touched = new Map<string, Written>();
-      for (let k = 0; k < batch.length; k++) {
-        const fn = batch[k]!.functionName;
-        const w = touched.get(fn);
-        if (w) (w.last = firstId + k), w.count++;
-        else touched.set(fn, { last: firstId + k, count: 1 });
-      }
-      for (const [fn, w] of touched) this.trim(fn, w, firstId);
+      for (const [fn, p] of batch) this.write(fn, p);
     })();
+    for (const p of batch.values()) if (p.buf.length === 64 << 10 && this.spare.length < 4) this.spare.push(p.buf);
+  }
+
+  /** Writes a function's pending lines as a chunk (or onto its newest one) and trims it. */
+  private write(fn: string, p: Pending): void {
+    const kept = this.keptOf(fn);
+    const data = p.buf.subarray(0, p.bytes);
+    const newest = kept.chunks[kept.chunks.length - 1];
+    const small = Math.max(1, Math.min(SMALL_CHUNK_LINES, this.maxLinesPerFunction >> 2));
+    if (newest && newest.count < small && p.count < small) {
+      // Appended: the first line's deltas, 0 and 0 in a chunk of its own, become its distance
+      // from the chunk's last line.
+      const old = (stmt(this.db, 'SELECT data FROM log_chunks WHERE id = ?').get(newest.id) as { data: Buffer }).data;
+      const head = Buffer.from(`${p.firstId - newest.lastId}\t${p.firstTs - newest.lastTs}`);
+      const rest = data.subarray(data.indexOf(9, data.indexOf(9) + 1));
+      stmt(this.db, 'UPDATE log_chunks SET data = ?, last_id = ?, count = count + ?, max_ts = MAX(max_ts, ?) WHERE id = ?').run(
+        Buffer.concat([toBuffer(old), head, rest]),
+        p.lastId,
+        p.count,
+        p.maxTs,
+        newest.id,
+      );
+      newest.lastId = p.lastId;
+      newest.lastTs = p.lastTs;
+      newest.count += p.count;
+    } else {
+      stmt(this.db, 'INSERT INTO log_chunks (id, function_name, first_ts, last_id, count, max_ts, data) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+        p.firstId,
+        fn,
+        p.firstTs,
+        p.lastId,
+        p.count,
+        p.maxTs,
+        data,
+      );
+      kept.chunks.push({ id: p.firstId, lastId: p.lastId, lastTs: p.lastTs, count: p.count });
+    }
+    kept.total += p.count;
+    this.trim(fn, kept);
   }
 
   /**
    * Keeps a function's newest lines: at least the bound (when it has that many) and at most one
-   * batch (or chunk of small batches) more. Rows go in whole batches, a few hundred at a time
-   * under load, in the flush that pushed the function over: deleting everything over the bound
-   * every 20th flush instead (~12,000 rows at once under load) made those flushes ~7.5 ms, the
+   * chunk more. Whole chunks go, in the flush that pushed the function over: deleting everything
+   * over the bound at once every so often (~12,000 rows under load) had made those flushes the
    * host's p99 latency.
    */
-  private trim(fn: string, written: Written, firstId: number): void {
-    let kept = this.kept.get(fn);
-    if (!kept) {
-      // What an earlier process left: trimmed by counting once, then kept as one old batch.
-      stmt(this.db, 'DELETE FROM logs WHERE function_name = ? AND id <= (SELECT id FROM logs WHERE function_name = ? ORDER BY id DESC LIMIT 1 OFFSET ?)').run(
-        fn,
-        fn,
-        this.maxLinesPerFunction,
-      );
-      const old = stmt(this.db, 'SELECT COUNT(*) n FROM logs WHERE function_name = ? AND id < ?').get(fn, firstId) as { n: number };
-      kept = { batches: old.n > 0 ? [{ last: firstId - 1, count: old.n }] : [], total: old.n };
-      this.kept.set(fn, kept);
-    }
-    // Small batches (a quiet function: a row or two per flush) join the newest one, so that a
-    // function's list stays short (bound / chunk entries) and deletes stay whole chunks.
-    const newest = kept.batches[kept.batches.length - 1];
-    const chunk = Math.max(1, Math.min(TRIM_CHUNK_ROWS, this.maxLinesPerFunction >> 2));
-    if (newest && newest.count < chunk) (newest.last = written.last), (newest.count += written.count);
-    else kept.batches.push(written);
-    kept.total += written.count;
-    let cut = 0;
-    while (kept.batches.length > 1 && kept.total - kept.batches[0]!.count >= this.maxLinesPerFunction) {
-      const oldest = kept.batches.shift()!;
+  private trim(fn: string, kept: { chunks: Chunk[]; total: number }): void {
+    let cut = -1;
+    while (kept.chunks.length > 1 && kept.total - kept.chunks[0]!.count >= this.maxLinesPerFunction) {
+      const oldest = kept.chunks.shift()!;
       kept.total -= oldest.count;
-      cut = oldest.last;
+      cut = oldest.id;
     }
-    if (cut > 0) stmt(this.db, 'DELETE FROM logs WHERE function_name = ? AND id <= ?').run(fn, cut);
+    if (cut >= 0) stmt(this.db, 'DELETE FROM log_chunks WHERE function_name = ? AND id <= ?').run(fn, cut);
+  }
+
+  /** A function's stored chunks. What an earlier process left beyond this store's bound (or a
+   *  chunk of old rows bigger than it) is cut to the bound here, once. */
+  private keptOf(fn: string): { chunks: Chunk[]; total: number } {
+    let kept = this.kept.get(fn);
+    if (kept) return kept;
+    const rows = stmt(this.db, 'SELECT id, last_id lastId, count FROM log_chunks WHERE function_name = ? ORDER BY id').all(fn) as Chunk[];
+    kept = { chunks: rows, total: rows.reduce((n, c) => n + c.count, 0) };
+    this.kept.set(fn, kept);
+    this.trim(fn, kept);
+    const over = kept.total - this.maxLinesPerFunction;
+    if (over > 0) {
+      // The oldest chunk straddles the bound: rewritten with its newest lines only.
+      const oldest = kept.chunks[0]!;
+      const row = stmt(this.db, 'SELECT * FROM log_chunks WHERE id = ?').get(oldest.id) as ChunkRow;
+      const lines = decode(fn, row).slice(over);
+      const first = lines[0]!;
+      let prev = first;
+      let text = '';
+      for (const e of lines) {
+        text += `${e.id - prev.id}\t${e.ts - prev.ts}\t${e.requestId}\t${e.version}\t${e.kind}\t${e.stored}\n`;
+        prev = e;
+      }
+      stmt(this.db, 'DELETE FROM log_chunks WHERE id = ?').run(oldest.id);
+      stmt(this.db, 'INSERT INTO log_chunks (id, function_name, first_ts, last_id, count, max_ts, data) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+        first.id,
+        fn,
+        first.ts,
+        row.last_id,
+        lines.length,
+        row.max_ts,
+        Buffer.from(text),
+      );
+      kept.chunks[0] = { id: first.id, lastId: oldest.lastId, lastTs: 0, count: lines.length };
+      kept.total -= over;
+    }
+    // The newest chunk's last time, for appending to it (an old chunk's is decoded when needed).
+    const newest = kept.chunks[kept.chunks.length - 1];
+    if (newest) {
+      const row = stmt(this.db, 'SELECT * FROM log_chunks WHERE id = ?').get(newest.id) as ChunkRow;
+      newest.lastTs = decode(fn, row).at(-1)!.ts;
+    }
+    return kept;
   }
 
   query(fn: string, q: LogQuery = {}): LogEvent[] {
     this.flush();
     const where = ['function_name = ?'];
     const args: unknown[] = [fn];
-    if (q.after !== undefined) (where.push('id > ?'), args.push(q.after));
-    if (q.since !== undefined) (where.push('ts >= ?'), args.push(q.since));
-    if (q.requestId) (where.push('request_id = ?'), args.push(q.requestId));
-    if (q.contains) (where.push(`instr(${LINE_SQL}, ?) > 0`), args.push(q.contains));
+    if (q.after !== undefined) (where.push('last_id > ?'), args.push(q.after));
+    if (q.since !== undefined) (where.push('max_ts >= ?'), args.push(q.since));
     const limit = Math.min(Math.max(q.limit ?? 1000, 1), 10_000);
-    // The newest `limit` lines, returned oldest first.
-    const rows = this.db
-      .prepare(
-        `SELECT *, ${LINE_SQL} AS line FROM (SELECT * FROM logs WHERE ${where.join(' AND ')} ORDER BY id ${q.after !== undefined ? 'ASC' : 'DESC'} LIMIT ?) ORDER BY id`,
-      )
-      .all(...args, limit) as Record<string, unknown>[];
-    return rows.map(eventOf);
+    // With `after`: the oldest `limit` lines after it; else the newest `limit` lines. Oldest first.
+    const ascending = q.after !== undefined;
+    const rows = stmt(this.db, `SELECT * FROM log_chunks WHERE ${where.join(' AND ')} ORDER BY id ${ascending ? 'ASC' : 'DESC'}`).iterate(...args) as IterableIterator<ChunkRow>;
+    const out: LogEvent[] = [];
+    // for..of closes the statement's iterator on break and on throw (the connection stays usable).
+    chunks: for (const row of rows) {
+      const lines = decode(fn, row);
+      if (!ascending) lines.reverse();
+      for (const line of lines) {
+        if (q.after !== undefined && line.id <= q.after) continue;
+        if (q.since !== undefined && line.ts < q.since) continue;
+        if (q.requestId && line.requestId !== q.requestId) continue;
+        const e = eventOf(line);
+        if (q.contains && !e.message.includes(q.contains)) continue;
+        out.push(e);
+        if (out.length === limit) break chunks;
+      }
+    }
+    return ascending ? out : out.reverse();
   }
 
   /** The newest line id of a function (0 if none): where a new log subscription starts. */
   lastId(fn: string): number {
     this.flush();
-    const r = stmt(this.db, 'SELECT MAX(id) id FROM logs WHERE function_name = ?').get(fn) as { id: number | null };
+    const r = stmt(this.db, 'SELECT MAX(last_id) id FROM log_chunks WHERE function_name = ?').get(fn) as { id: number | null };
     return r.id ?? 0;
   }
+}
+
+interface ChunkRow {
+  id: number;
+  first_ts: number;
+  last_id: number;
+  max_ts: number;
+  data: Buffer | string;
+}
+
+/** A stored line: `stored` is its MESSAGE as in the chunk. */
+interface Line {
+  id: number;
+  ts: number;
+  functionName: string;
+  requestId: string;
+  version: string;
+  kind: number;
+  stored: string;
+}
+
+const toBuffer = (d: Buffer | string): Buffer => (typeof d === 'string' ? Buffer.from(d) : d);
+
+function decode(fn: string, row: ChunkRow): Line[] {
+  const text = typeof row.data === 'string' ? row.data : row.data.toString('utf8');
+  const out: Line[] = [];
+  let id = row.id;
+  let ts = row.first_ts;
+  let at = 0;
+  while (at < text.length) {
+    const end = text.indexOf('\n', at);
+    const t1 = text.indexOf('\t', at);
+    const t2 = text.indexOf('\t', t1 + 1);
+    const t3 = text.indexOf('\t', t2 + 1);
+    const t4 = text.indexOf('\t', t3 + 1);
+    const t5 = text.indexOf('\t', t4 + 1);
+    id += Number(text.slice(at, t1));
+    ts += Number(text.slice(t1 + 1, t2));
+    out.push({
+      id,
+      ts,
+      functionName: fn,
+      requestId: text.slice(t2 + 1, t3),
+      version: text.slice(t3 + 1, t4),
+      kind: Number(text.slice(t4 + 1, t5)),
+      stored: text.slice(t5 + 1, end),
+    });
+    at = end + 1;
+  }
+  return out;
+}
+
+function eventOf(l: Line): LogEvent {
+  const message = l.kind === REPORT ? renderReport(l.requestId, l.stored) : l.kind === JSON_LINE ? (JSON.parse(l.stored) as string) : l.stored;
+  return { id: l.id, ts: l.ts, functionName: l.functionName, version: l.version, requestId: l.requestId, message };
 }
 
 /** Send each record to several logs (the store and the host's stdout). */

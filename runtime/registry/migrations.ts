@@ -123,4 +123,31 @@ export const MIGRATIONS: string[] = [
   `
   ALTER TABLE logs ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
   `,
+  // 6: logs in chunks, one row per function per flush (monitoring/logs.ts has the line format):
+  // a row per line cost ~2–3 µs of host CPU per invocation under load, a chunk ~0.3 µs a line.
+  // Rows of the old table become chunks of up to 1024 lines with their ids and times kept; a
+  // line holding a newline is kept as JSON (kind 2).
+  `
+  CREATE TABLE log_chunks (
+    id             INTEGER PRIMARY KEY,   -- the id of the chunk's first line
+    function_name  TEXT NOT NULL,
+    first_ts       INTEGER NOT NULL,      -- the first line's time (ms): the base of the time deltas
+    last_id        INTEGER NOT NULL,
+    count          INTEGER NOT NULL,
+    max_ts         INTEGER NOT NULL,
+    data           BLOB NOT NULL
+  );
+  CREATE INDEX log_chunks_fn ON log_chunks (function_name, id);
+  INSERT INTO log_chunks (id, function_name, first_ts, last_id, count, max_ts, data)
+  SELECT MIN(id), function_name, MIN(ts) FILTER (WHERE first), MAX(id), COUNT(*), MAX(ts), CAST(group_concat(line, '' ORDER BY id) AS BLOB)
+  FROM (
+    SELECT id, function_name, ts, id >> 10 AS grp, LAG(id) OVER w IS NULL AS first,
+      (id - LAG(id, 1, id) OVER w) || char(9) || (ts - LAG(ts, 1, ts) OVER w) || char(9) || request_id || char(9) || version || char(9) ||
+      (CASE WHEN instr(message, char(10)) > 0 THEN '2' || char(9) || json_quote(message) ELSE kind || char(9) || message END) || char(10) AS line
+    FROM logs
+    WINDOW w AS (PARTITION BY function_name, id >> 10 ORDER BY id)
+  )
+  GROUP BY function_name, grp;
+  DROP TABLE logs;
+  `,
 ];

@@ -1,5 +1,6 @@
-// The log store on a real registry database: batched rows (multi-row INSERTs of 32 plus single
-// rows for the rest) come back complete, in order, per function, and trimmed to the bound.
+// The log store on a real registry database: lines written in chunks (a row per function per
+// flush) come back complete, in order, per function, filtered, and trimmed to the bound.
+import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { reportLine, type InvocationRecord } from '../../runtime/http/log.js';
 import { LogStore } from '../../runtime/monitoring/logs.js';
 import { openDb } from '../../runtime/registry/db.js';
+import { MIGRATIONS } from '../../runtime/registry/migrations.js';
 
 const rec = (fn: string, i: number, lines: string[]): InvocationRecord => ({
   fn,
@@ -36,7 +38,7 @@ describe('LogStore', () => {
   it('trims every function in whole batches: never below the bound, never more than a batch over it', () => {
     const db = openDb(join(mkdtempSync(join(tmpdir(), 'wisp-logs-')), 'registry.db'), { synchronous: 'NORMAL' });
     const store = new LogStore(db, 50);
-    const count = (fn: string) => (db.prepare('SELECT COUNT(*) n FROM logs WHERE function_name = ?').get(fn) as { n: number }).n;
+    const count = (fn: string) => (db.prepare('SELECT TOTAL(count) n FROM log_chunks WHERE function_name = ?').get(fn) as { n: number }).n;
     let n = 0;
     for (let b = 0; b < 60; b++) {
       // f: 7 invocations x 2 rows per batch; g: 1 row every other batch.
@@ -64,27 +66,32 @@ describe('LogStore', () => {
     const store = new LogStore(db, 50);
     store.record(rec('f', 300, []));
     store.flush();
+    // The 300 old lines were one chunk: cut to the newest 50, then the new line's chunk.
     const f = store.query('f', { limit: 10_000 });
-    expect(f).toHaveLength(50);
+    expect(f).toHaveLength(51);
     expect(f.map((e) => e.requestId).at(-1)).toBe('req-f-300');
-    expect(f[0]!.requestId).toBe('req-f-251');
+    expect(f[0]!.requestId).toBe('req-f-250');
     for (let i = 301; i < 400; i++) {
       store.record(rec('f', i, []));
       store.flush();
     }
     const after = store.query('f', { limit: 10_000 });
-    // One-row batches are trimmed in chunks of bound / 4 (here 12): never more than that over.
+    // One-line flushes join the newest chunk up to bound / 4 lines (here 12): never more than that over.
     expect(after.length).toBeGreaterThanOrEqual(50);
     expect(after.length).toBeLessThanOrEqual(50 + 12);
-    // ... and what the store remembers per function stays a handful of chunks, not a row each.
-    const kept = (store as unknown as { kept: Map<string, { batches: unknown[] }> }).kept.get('f')!;
-    expect(kept.batches.length).toBeLessThanOrEqual(Math.ceil(50 / 12) + 2);
+    // ... and what the store keeps per function stays a handful of chunks, not a row each.
+    expect((db.prepare('SELECT COUNT(*) n FROM log_chunks').get() as { n: number }).n).toBeLessThanOrEqual(Math.ceil(50 / 12) + 2);
+    const kept = (store as unknown as { kept: Map<string, { chunks: unknown[] }> }).kept.get('f')!;
+    expect(kept.chunks.length).toBeLessThanOrEqual(Math.ceil(50 / 12) + 2);
     expect(after.at(-1)!.requestId).toBe('req-f-399');
+    // Ids strictly grow across the appended flushes, and the store's last id is the newest line's.
+    expect(after.every((e, i) => i === 0 || e.id > after[i - 1]!.id)).toBe(true);
+    expect(store.lastId('f')).toBe(after.at(-1)!.id);
   });
 
   it('keeps the newest lines of a function within its bound', () => {
     const store = new LogStore(openDb(join(mkdtempSync(join(tmpdir(), 'wisp-logs-')), 'registry.db'), { synchronous: 'NORMAL' }), 50);
-    // Trimming runs every 20th flush: 40 flushes of 10 rows each.
+    // 40 flushes of 10 lines each.
     for (let b = 0; b < 40; b++) {
       for (let i = 0; i < 5; i++) store.record(rec('f', b * 5 + i, ['x']));
       store.flush();
@@ -110,25 +117,74 @@ describe('LogStore', () => {
     expect(store.query('f', { contains: 'Error: FuelExhausted' }).map((e) => e.requestId)).toEqual(['req-f-2']);
     expect(store.query('f', { contains: 'Memory: 3.0 MiB' }).map((e) => e.requestId)).toEqual(['req-f-3']);
     expect(store.query('f', { contains: 'hello' }).map((e) => e.message)).toEqual(['hello']);
-    // What is stored: the guest line as written, the REPORT as ~40 bytes of fields.
-    const rows = db.prepare('SELECT message, kind FROM logs ORDER BY id').all() as { message: string; kind: number }[];
-    expect(rows[0]).toEqual({ message: 'hello', kind: 0 });
-    expect(rows[1]!.kind).toBe(1);
-    expect(rows[1]!.message.length).toBeLessThan(40);
-    expect(rows[1]!.message).not.toContain('REPORT');
+    // What is stored: the guest line as written, the REPORT as its fields (~30 bytes).
+    const data = String((db.prepare('SELECT data FROM log_chunks').get() as { data: Buffer }).data).split('\n');
+    expect(data[0]!.split('\t').slice(4)).toEqual(['0', 'hello']);
+    const report = data[1]!.split('\t');
+    expect(report[4]).toBe('1');
+    expect(report.slice(5).join('\t').length).toBeLessThan(40);
+    expect(data[1]).not.toContain('REPORT');
   });
 
-  it('reads rows written before REPORT rows were compact as they were written', () => {
+  it('gives back lines holding newlines, tabs and any Unicode as written, and filters by request, time and id', () => {
     const db = openDb(join(mkdtempSync(join(tmpdir(), 'wisp-logs-')), 'registry.db'), { synchronous: 'NORMAL' });
-    db.prepare('INSERT INTO logs (function_name, version, request_id, ts, message) VALUES (?, ?, ?, ?, ?)').run(
-      'f', '$LATEST', 'old-1', 1, 'REPORT RequestId: old-1\tTier: warm\tStatus: 200\tDuration: 0.10 ms',
-    );
     const store = new LogStore(db);
-    store.record(rec('f', 4, []));
-    expect(store.query('f').map((e) => e.message)).toEqual([
-      'REPORT RequestId: old-1\tTier: warm\tStatus: 200\tDuration: 0.10 ms',
-      'REPORT RequestId: req-f-4\tVersion: $LATEST\tTier: warm\tStatus: 200\tDuration: 0.10 ms',
-    ]);
+    const odd = ['a\tb\tc', 'two\nlines', '\\n not a newline', 'ünïcødé ✓ 𝄞', '', '"quoted"'];
+    store.record(rec('f', 1, odd));
+    store.flush();
+    store.record(rec('f', 2, ['later']));
+    const all = store.query('f');
+    expect(all.map((e) => e.message).slice(0, odd.length)).toEqual(odd);
+    expect(store.query('f', { requestId: 'req-f-2' }).map((e) => e.message)).toEqual(['later', expect.stringMatching(/^REPORT RequestId: req-f-2\t/)]);
+    expect(store.query('f', { contains: 'two\nl' }).map((e) => e.message)).toEqual(['two\nlines']);
+    // after: the oldest lines past a cursor, `limit` of them; without: the newest.
+    const cursor = all[2]!.id;
+    expect(store.query('f', { after: cursor, limit: 2 }).map((e) => e.id)).toEqual([all[3]!.id, all[4]!.id]);
+    expect(store.query('f', { limit: 2 }).map((e) => e.id)).toEqual(all.slice(-2).map((e) => e.id));
+    expect(store.query('f', { since: Date.now() + 60_000 })).toEqual([]);
+    expect(store.query('f', { since: 0 })).toHaveLength(all.length);
+    expect(store.lastId('f')).toBe(all.at(-1)!.id);
+    expect(store.lastId('g')).toBe(0);
+    // A new store on the same database goes on with larger ids.
+    const again = new LogStore(db);
+    again.record(rec('g', 1, []));
+    expect(again.lastId('g')).toBeGreaterThan(all.at(-1)!.id);
+  });
+
+  it('turns the rows of the older per-line table into chunks, ids and times kept', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'wisp-logs-')), 'registry.db');
+    // A database as Wisp left it before chunks (schema 5), rows of two functions interleaved.
+    const old = new Database(file);
+    old.pragma('journal_mode = WAL');
+    for (const m of MIGRATIONS.slice(0, 5)) old.exec(m);
+    old.pragma('user_version = 5');
+    const insert = old.prepare('INSERT INTO logs (id, function_name, version, request_id, ts, message, kind) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const rows: [number, string, string, string, number, string, number][] = [];
+    for (let i = 1; i <= 2100; i++) {
+      const fn = i % 3 === 0 ? 'g' : 'f';
+      const kind = i % 2;
+      const message = kind === 1 ? `$LATEST\twarm\t200\t0.10\t\t\t` : i === 8 ? 'multi\nline' : `line ${i}`;
+      rows.push([i * 2, fn, '$LATEST', `r${i}`, 1_700_000_000_000 + i * 3, message, kind]);
+    }
+    // ... and one from before REPORT rows were compact (kind 0, the line as written).
+    rows.push([5000, 'f', '$LATEST', 'old-1', 1_700_000_100_000, 'REPORT RequestId: old-1\tTier: warm\tStatus: 200\tDuration: 0.10 ms', 0]);
+    for (const r of rows) insert.run(...r);
+    old.close();
+
+    const db = openDb(file, { synchronous: 'NORMAL' });
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'logs'").get()).toBeUndefined();
+    const store = new LogStore(db);
+    for (const fn of ['f', 'g']) {
+      const want = rows.filter((r) => r[1] === fn);
+      const got = store.query(fn, { limit: 10_000 });
+      expect(got.map((e) => [e.id, e.ts, e.requestId, e.version])).toEqual(want.map((r) => [r[0], r[4], r[3], r[2]]));
+      expect(got.map((e) => e.message)).toEqual(
+        want.map((r) => (r[6] === 1 ? `REPORT RequestId: ${r[3]}\tVersion: $LATEST\tTier: warm\tStatus: 200\tDuration: 0.10 ms` : r[5])),
+      );
+    }
     expect(store.query('f', { contains: 'old-1' })).toHaveLength(1);
+    // New lines go after the old ones.
+    store.record(rec('f', 9, []));
+    expect(store.query('f', { limit: 1 })[0]!.id).toBeGreaterThan(5000);
   });
 });
