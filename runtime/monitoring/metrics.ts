@@ -104,6 +104,13 @@ const unkey = (k: string) => k.split(sep) as [string, string, MetricName];
 
 /** A metric's place in METRICS (a series keeps its per-metric state in arrays). */
 const METRIC_INDEX = Object.fromEntries(METRICS.map((m, i) => [m, i])) as Record<MetricName, number>;
+const INVOCATIONS = METRIC_INDEX.Invocations;
+const ERRORS = METRIC_INDEX.Errors;
+const DURATION = METRIC_INDEX.Duration;
+const FUEL_USED = METRIC_INDEX.FuelUsed;
+const MEMORY_PEAK = METRIC_INDEX.MemoryPeak;
+const CONCURRENT = METRIC_INDEX.ConcurrentExecutions;
+const TIER_INDEX: Record<string, number | undefined> = Object.fromEntries(Object.entries(TIER_METRIC).map(([t, m]) => [t, METRIC_INDEX[m]]));
 
 /** Where one series' adds go in the current second. */
 interface Slot {
@@ -121,8 +128,9 @@ interface Series {
 }
 
 function bucketOf(ms: number): number {
-  const i = DURATION_BOUNDS_MS.findIndex((b) => ms <= b);
-  return i < 0 ? DURATION_BOUNDS_MS.length : i;
+  let i = 0;
+  while (i < DURATION_BOUNDS_MS.length && ms > DURATION_BOUNDS_MS[i]!) i++;
+  return i;
 }
 
 export function mergeAgg(into: Agg, from: Agg): Agg {
@@ -137,13 +145,14 @@ export function mergeAgg(into: Agg, from: Agg): Agg {
   return into;
 }
 
-/** One sample into an aggregate, in place: this runs ~24 times per invocation. */
-function addTo(a: Agg, value: number, withHist: boolean): void {
+/** One sample into an aggregate, in place (`bucket`: its Duration histogram bucket, or -1): this
+ *  runs ~24 times per invocation. */
+function addTo(a: Agg, value: number, bucket: number): void {
   a.sum += value;
   a.count++;
   if (value < a.min) a.min = value;
   if (value > a.max) a.max = value;
-  if (withHist) (a.hist ??= new Array(DURATION_BOUNDS_MS.length + 1).fill(0))[bucketOf(value)]++;
+  if (bucket >= 0) (a.hist ??= new Array(DURATION_BOUNDS_MS.length + 1).fill(0))[bucket]++;
 }
 
 /** Series `k`'s aggregate in `map`, made empty if absent (an add follows at once). */
@@ -230,15 +239,17 @@ export class MetricsStore {
 
   /** Add one value of a metric at `now`. */
   add(fn: string, version: string, metric: MetricName, value: number, now = Date.now()): void {
-    const series = this.seriesOf(fn, PER_FUNCTION.has(metric) ? '' : version);
-    const i = METRIC_INDEX[metric];
-    const sec = Math.floor(now / 1000) * 1000;
-    const hist = metric === 'Duration';
+    this.addAt(this.seriesOf(fn, PER_FUNCTION.has(metric) ? '' : version), METRIC_INDEX[metric], value, Math.floor(now / 1000) * 1000);
+  }
+
+  /** add() into a series already found (record() finds its three once, not once per metric). */
+  private addAt(series: Series, i: number, value: number, sec: number): void {
     let slot = series.slots[i];
-    if (slot === undefined || slot.sec !== sec) slot = series.slots[i] = this.slotAt(series.keys[i]!, sec, hist);
-    addTo(slot.second, value, hist);
-    addTo(slot.minute, value, hist);
-    addTo(slot.total, value, hist);
+    if (slot === undefined || slot.sec !== sec) slot = series.slots[i] = this.slotAt(series.keys[i]!, sec, i === DURATION);
+    const bucket = i === DURATION ? bucketOf(value) : -1;
+    addTo(slot.second, value, bucket);
+    addTo(slot.minute, value, bucket);
+    addTo(slot.total, value, bucket);
   }
 
   private seriesOf(fn: string, version: string): Series {
@@ -264,20 +275,19 @@ export class MetricsStore {
   }
 
   record(rec: InvocationRecord): void {
-    const now = Date.now();
-    const fn = rec.fn;
-    const v = rec.version ?? '$LATEST';
+    const sec = Math.floor(Date.now() / 1000) * 1000;
     const r = rec.result;
-    this.add(fn, v, 'Invocations', 1, now);
-    this.add(fn, v, 'Errors', r.error || rec.status >= 500 ? 1 : 0, now);
-    this.add(fn, v, 'Duration', r.durationMs, now);
-    const tier = TIER_METRIC[r.tier];
-    if (tier) this.add(fn, v, tier, 1, now);
-    if (r.fuelUsed !== undefined) this.add(fn, v, 'FuelUsed', r.fuelUsed, now);
-    if (r.memoryBytes !== undefined) this.add(fn, v, 'MemoryPeak', r.memoryBytes, now);
+    const s = this.seriesOf(rec.fn, rec.version ?? '$LATEST');
+    this.addAt(s, INVOCATIONS, 1, sec);
+    this.addAt(s, ERRORS, r.error || rec.status >= 500 ? 1 : 0, sec);
+    this.addAt(s, DURATION, r.durationMs, sec);
+    const tier = TIER_INDEX[r.tier];
+    if (tier !== undefined) this.addAt(s, tier, 1, sec);
+    if (r.fuelUsed !== undefined) this.addAt(s, FUEL_USED, r.fuelUsed, sec);
+    if (r.memoryBytes !== undefined) this.addAt(s, MEMORY_PEAK, r.memoryBytes, sec);
     // The invocation has just released its slot: it was in flight alongside `current` others.
-    this.add(fn, '', 'ConcurrentExecutions', this.concurrency.current(fn) + 1, now);
-    this.add(ALL, '', 'ConcurrentExecutions', this.concurrency.total() + 1, now);
+    this.addAt(this.seriesOf(rec.fn, ''), CONCURRENT, this.concurrency.current(rec.fn) + 1, sec);
+    this.addAt(this.seriesOf(ALL, ''), CONCURRENT, this.concurrency.total() + 1, sec);
   }
 
   throttled(fn: string, version: string): void {
