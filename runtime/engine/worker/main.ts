@@ -67,6 +67,8 @@ port.on('message', (m: ToWorker) => {
   if (m.type === 'init') {
     init = m.init;
     executor = new Executor(init.io, (e) => post({ type: 'log', message: `background: ${String(e)}` }));
+    // The pool counts a worker that dies before this as one that could not start (it backs off).
+    post({ type: 'ready' });
     return;
   }
   handle(m).catch((e: unknown) => post({ type: 'done', id: m.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }));

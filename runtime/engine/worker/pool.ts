@@ -43,7 +43,17 @@ export interface WorkerPoolOptions {
    */
   lazy?: boolean;
   onLog: (message: string) => void;
+  /** Makes a worker (tests: one that cannot boot). Default: early.ts newWorker. */
+  newWorker?: () => Worker;
 }
+
+/** After a worker dies before it ever ran (a bad flag, a missing script, no memory), the next is
+ *  started this much later, doubling per failure in a row up to MAX_RESPAWN_DELAY_MS: replacing
+ *  it at once had a host spin through ~100 failing workers a second on both cores. */
+const FIRST_RESPAWN_DELAY_MS = 50;
+const MAX_RESPAWN_DELAY_MS = 30_000;
+/** Failures in a row after which jobs are answered (crashed) instead of waiting for a worker. */
+const FAILED_STARTS_BEFORE_GIVING_UP = 3;
 
 class WorkerHandle {
   job: Job | undefined;
@@ -53,6 +63,8 @@ class WorkerHandle {
   dead = false;
   /** Jobs started on this worker; the first one waits for the worker to boot. */
   started = 0;
+  /** It answered 'init': it booted. */
+  ready = false;
   readonly loaded = new Set<string>();
   readonly readiness = new Map<string, Readiness>();
   constructor(
@@ -72,6 +84,10 @@ export class WorkerPool {
 
   /** Set while the rest of `min` waits for the first job (see the constructor). */
   private deferred = false;
+  /** Workers in a row that died before running anything, and the delayed respawn. */
+  private failedStarts = 0;
+  private startFailure = '';
+  private respawn: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: WorkerPoolOptions) {
     if (opts.lazy && !hasEarlyWorker()) {
@@ -88,7 +104,7 @@ export class WorkerPool {
 
   private fill(): void {
     this.deferred = false;
-    while (this.handles.length < this.opts.min && !this.closed) this.spawn();
+    while (this.handles.length < this.opts.min && !this.closed && !this.respawn) this.spawn();
   }
 
   get size(): number {
@@ -107,6 +123,10 @@ export class WorkerPool {
 
   run(job: Omit<Job, 'resolve'>): Promise<JobOutcome> {
     if (this.closed) return Promise.resolve({ crashed: 'host is shutting down' });
+    // Workers keep failing to start and none is up: answer now (the next try still comes).
+    if (this.failedStarts >= FAILED_STARTS_BEFORE_GIVING_UP && !this.handles.some((h) => h.ready)) {
+      return Promise.resolve({ crashed: `no worker could start: ${this.startFailure}` });
+    }
     return new Promise((resolve) => {
       this.queue.push({ ...job, resolve });
       this.pump();
@@ -123,8 +143,8 @@ export class WorkerPool {
   }
 
   private spawn(): WorkerHandle {
-    const early = adoptEarlyWorker();
-    const worker = early ?? newWorker();
+    const early = this.opts.newWorker ? undefined : adoptEarlyWorker();
+    const worker = early ?? (this.opts.newWorker ?? newWorker)();
     worker.removeAllListeners();
     // Workers may be started before the engine's options are known (early.ts): the first message.
     worker.postMessage({ type: 'init', id: 0, init: this.opts.init } satisfies ToWorker);
@@ -139,6 +159,11 @@ export class WorkerPool {
   }
 
   private onMessage(h: WorkerHandle, m: FromWorker): void {
+    if (m.type === 'ready') {
+      h.ready = true;
+      this.failedStarts = 0;
+      return;
+    }
     if (m.type === 'log') return this.opts.onLog(m.message);
     if (m.id === 0 || m.id !== h.jobId || !h.job) return;
     if (m.type === 'running') {
@@ -185,11 +210,34 @@ export class WorkerPool {
       j.resolve({ crashed: why });
       return false;
     });
-    if (!this.closed) {
-      this.replaced++;
+    if (this.closed) return;
+    this.replaced++;
+    // Killed on purpose (a deadline) or lost after it booted: replaced at once. Dead before it
+    // booted: something is wrong with starting workers at all, so back off.
+    if (outcome || h.ready) this.failedStarts = 0;
+    else this.failedStarts++;
+    if (this.failedStarts === 0) {
       if (this.handles.length < this.opts.min) this.spawn();
       this.pump();
+      return;
     }
+    this.startFailure = why;
+    const delay = Math.min(MAX_RESPAWN_DELAY_MS, FIRST_RESPAWN_DELAY_MS * 2 ** (this.failedStarts - 1));
+    this.opts.onLog(`a worker failed to start (${why}); next try in ${delay} ms`);
+    if (this.failedStarts >= FAILED_STARTS_BEFORE_GIVING_UP && this.handles.length === 0) {
+      // Nothing can run them: answer now rather than hold callers until a worker boots.
+      const waiting = this.queue;
+      this.queue = [];
+      for (const j of waiting) j.resolve({ crashed: `no worker could start: ${why}` });
+    }
+    clearTimeout(this.respawn);
+    this.respawn = setTimeout(() => {
+      this.respawn = undefined;
+      if (this.closed) return;
+      if (this.handles.length < this.opts.min || this.queue.length > 0) this.spawn();
+      this.pump();
+    }, delay);
+    this.respawn.unref();
   }
 
   private score(h: WorkerHandle, job: Job): number {
@@ -213,7 +261,7 @@ export class WorkerPool {
     // Unpinned work waiting and no idle worker: add one, up to the cap.
     const waiting = this.queue.filter((j) => !j.pin).length;
     const idle = this.handles.filter((h) => !h.job).length;
-    if (waiting > 0 && idle === 0 && this.handles.length < this.opts.max && !this.closed) {
+    if (waiting > 0 && idle === 0 && this.handles.length < this.opts.max && !this.closed && !this.respawn) {
       this.spawn();
       this.pump();
     }
@@ -250,6 +298,7 @@ export class WorkerPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.respawn);
     for (const j of this.queue) j.resolve({ crashed: 'host is shutting down' });
     this.queue = [];
     for (const h of this.handles) {

@@ -36,5 +36,7 @@ export interface Readiness {
 export type FromWorker =
   | { type: 'done'; id: number; result?: InvokeResult; readiness?: Readiness; stats?: unknown; error?: string }
   | { type: 'log'; message: string }
+  /** Booted and initialised (the answer to 'init'). */
+  | { type: 'ready' }
   /** Sent after a (slow) artifact load, right before the guest runs: its clock starts now. */
   | { type: 'running'; id: number };
