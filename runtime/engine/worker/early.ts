@@ -11,37 +11,23 @@ const early: Worker[] = [];
 
 /** Every executor worker is made here: the options are the pool's, wherever it is started. */
 export function newWorker(): Worker {
+  const execArgv = workerExecArgv(process.execArgv);
   return new Worker(workerScript(), {
     // Host-side JS heap of the glue and WASI objects; guests' linear memory is capped separately.
     resourceLimits: { maxOldGenerationSizeMb: 512, stackSizeMb: 4 },
-    execArgv: workerExecArgv(process.execArgv),
+    ...(execArgv ? { execArgv } : {}),
   });
 }
 
-/** Flags about the process's entry point, with how many arguments follow each. */
-const ENTRY_FLAGS = new Map([
-  ['-e', 1],
-  ['--eval', 1],
-  ['-p', 1],
-  ['--print', 1],
-  ['--input-type', 1],
-]);
-
 /**
- * The host's Node flags for a worker, without those about the host's own entry point: a host
- * embedded in `node --input-type=module -e '...'` passed them on (Node's default), and every
- * worker then failed to boot ("--input-type can only be used with string input").
+ * The Node options for a worker: undefined to inherit the process's (Node's default), or none at
+ * all when the process was started with options about its own entry point (`-e`, `--eval`,
+ * `-p`, `--print`, `--input-type`): a host embedded in `node --input-type=module -e '...'` passed
+ * those on and every worker failed to boot. Not that list minus those flags: Node refuses V8
+ * flags and --snapshot-blob in a given list, and V8 flags apply to the whole process anyway.
  */
-export function workerExecArgv(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const name = a.includes('=') ? a.slice(0, a.indexOf('=')) : a;
-    const takes = ENTRY_FLAGS.get(name);
-    if (takes === undefined) out.push(a);
-    else if (!a.includes('=')) i += takes;
-  }
-  return out;
+export function workerExecArgv(argv: readonly string[]): [] | undefined {
+  return argv.some((a) => /^(-e|--eval|-p|--print|--input-type)(=|$)/.test(a)) ? [] : undefined;
 }
 
 /** Boot one worker now, for the first WorkerPool to adopt, unless one is already waiting.
