@@ -161,7 +161,8 @@ export class WorkerPool {
   private onMessage(h: WorkerHandle, m: FromWorker): void {
     if (m.type === 'ready') {
       h.ready = true;
-      this.failedStarts = 0;
+      // The first to boot after failures: the rest of the resting pool can start too.
+      if (this.failedStarts > 0) (this.failedStarts = 0), this.fill();
       return;
     }
     if (m.type === 'log') return this.opts.onLog(m.message);
