@@ -51,6 +51,10 @@ const FLUSH_MS = 20;
 
 /** A function's pending lines beyond this many bytes are written at once. */
 const MAX_PENDING_BYTES = 4 << 20;
+/** While writes fail: how often they are retried, and how much a function's pending lines may
+ *  grow to before they are dropped. */
+const RETRY_MS = 1000;
+const MAX_FAILING_BYTES = 64 << 20;
 
 /** The lines of one function since the last flush: a chunk in the making. */
 interface Pending {
@@ -81,6 +85,8 @@ export class LogStore implements InvocationLog {
   private kept = new Map<string, { chunks: Chunk[]; total: number }>();
   /** The next line's id: ids grow across functions and restarts (a follower's cursor). */
   private nextId: number;
+  /** The last write failed (flushSafe). */
+  private failing = false;
 
   constructor(
     private readonly db: DB,
@@ -99,8 +105,29 @@ export class LogStore implements InvocationLog {
     for (const message of rec.result.logs) this.line(p, ts, requestId, version, LINE, message);
     if (rec.result.logsTruncated) this.line(p, ts, requestId, version, LINE, LOG_TRUNCATED);
     this.line(p, ts, requestId, version, REPORT, reportFields(rec));
-    if (p.bytes > MAX_PENDING_BYTES) this.flush();
-    else this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
+    if (p.bytes > MAX_PENDING_BYTES && !this.failing) this.flushSafe();
+    else this.flushTimer ??= setTimeout(() => this.flushSafe(), this.failing ? RETRY_MS : FLUSH_MS);
+  }
+
+  /** flush() from a timer or an invocation: a database that refuses the write (disk full, a
+   *  lock held too long) must not fail the invocation or the host. The lines stay pending and
+   *  the write is retried every RETRY_MS; past MAX_FAILING_BYTES a function's oldest pending
+   *  lines are dropped, and said so. */
+  private flushSafe(): void {
+    try {
+      this.flush();
+      if (this.failing) console.error('wisp: writing logs works again');
+      this.failing = false;
+    } catch (e) {
+      if (!this.failing) console.error(`wisp: writing logs failed (kept, retried every ${RETRY_MS} ms):`, e instanceof Error ? e.message : e);
+      this.failing = true;
+      for (const [fn, p] of this.pending) {
+        if (p.bytes <= MAX_FAILING_BYTES) continue;
+        this.pending.delete(fn);
+        console.error(`wisp: dropped ${p.count} log lines of ${fn}: the log store still fails`);
+      }
+      this.flushTimer ??= setTimeout(() => this.flushSafe(), RETRY_MS);
+    }
   }
 
   private open(fn: string, ts: number): Pending {
@@ -130,10 +157,17 @@ export class LogStore implements InvocationLog {
     this.flushTimer = undefined;
     if (this.pending.size === 0) return;
     const batch = this.pending;
+    try {
+      this.db.transaction(() => {
+        for (const [fn, p] of batch) this.write(fn, p);
+      })();
+    } catch (e) {
+      // Rolled back: the lines stay pending (nothing was added since: this runs synchronously),
+      // and what trim() remembered of these functions is read again from the database.
+      for (const fn of batch.keys()) this.kept.delete(fn);
+      throw e;
+    }
     this.pending = new Map();
-    this.db.transaction(() => {
-      for (const [fn, p] of batch) this.write(fn, p);
-    })();
     for (const p of batch.values()) if (p.buf.length === 64 << 10 && this.spare.length < 4) this.spare.push(p.buf);
   }
 

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { reportLine, type InvocationRecord } from '../../runtime/http/log.js';
 import { LogStore } from '../../runtime/monitoring/logs.js';
 import { openDb } from '../../runtime/registry/db.js';
@@ -149,6 +149,57 @@ describe('LogStore', () => {
     const again = new LogStore(db);
     again.record(rec('g', 1, []));
     expect(again.lastId('g')).toBeGreaterThan(all.at(-1)!.id);
+  });
+
+  it('keeps lines while the database refuses writes, and writes them all once it accepts again', async () => {
+    const db = openDb(join(mkdtempSync(join(tmpdir(), 'wisp-logs-')), 'registry.db'), { synchronous: 'NORMAL' });
+    const store = new LogStore(db, 50);
+    store.record(rec('f', 0, ['before']));
+    store.flush();
+    db.exec("CREATE TRIGGER refuse BEFORE INSERT ON log_chunks BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    db.exec("CREATE TRIGGER refuse_update BEFORE UPDATE ON log_chunks BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    const errors: unknown[][] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a));
+    try {
+      // Invocations go on: record() never throws, and the timer's write fails quietly.
+      for (let i = 1; i <= 40; i++) store.record(rec('f', i, [`line ${i}`]));
+      await new Promise((r) => setTimeout(r, 60));
+      expect(errors.map((a) => String(a[0]))).toEqual(['wisp: writing logs failed (kept, retried every 1000 ms):']);
+      expect(() => store.query('f')).toThrow(/disk full/);
+      db.exec('DROP TRIGGER refuse; DROP TRIGGER refuse_update');
+      const all = store.query('f', { limit: 10_000 });
+      // 2 lines before, 80 while failing: the bound is 50, trimmed in whole chunks.
+      expect(all.at(-1)!.requestId).toBe('req-f-40');
+      expect(all.filter((e) => e.message.startsWith('line ')).map((e) => e.message)).toEqual(Array.from({ length: 40 }, (_, i) => `line ${i + 1}`));
+      expect(all.every((e, i) => i === 0 || e.id > all[i - 1]!.id)).toBe(true);
+      // ... and the trimming's memory of the function was read again: still bounded.
+      for (let i = 41; i <= 140; i++) store.record(rec('f', i, []));
+      store.flush();
+      const after = store.query('f', { limit: 10_000 });
+      expect(after.length).toBeGreaterThanOrEqual(50);
+      expect(after.length).toBeLessThanOrEqual(50 + 100);
+      expect(after.at(-1)!.requestId).toBe('req-f-140');
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('forgets what a rolled-back write had it remember: a failure on one function loses no lines of another', () => {
+    const db = openDb(join(mkdtempSync(join(tmpdir(), 'wisp-logs-')), 'registry.db'), { synchronous: 'NORMAL' });
+    const store = new LogStore(db, 50);
+    store.record(rec('f', 0, []));
+    store.flush();
+    // f's chunk goes in (and its old one is trimmed), then g's insert fails: all rolled back.
+    db.exec("CREATE TRIGGER refuse_g BEFORE INSERT ON log_chunks WHEN NEW.function_name = 'g' BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    for (let i = 1; i <= 30; i++) store.record(rec('f', i, [`line ${i}`]));
+    store.record(rec('g', 1, []));
+    expect(() => store.flush()).toThrow(/disk full/);
+    db.exec('DROP TRIGGER refuse_g');
+    store.flush();
+    const f = store.query('f', { limit: 10_000 });
+    expect(f.filter((e) => e.message.startsWith('line ')).map((e) => e.message)).toEqual(Array.from({ length: 30 }, (_, i) => `line ${i + 1}`));
+    expect(f.length).toBeGreaterThanOrEqual(50);
+    expect(store.query('g').map((e) => e.requestId)).toEqual(['req-g-1']);
   });
 
   it('turns the rows of the older per-line table into chunks, ids and times kept', () => {
