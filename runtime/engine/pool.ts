@@ -6,7 +6,12 @@ import type { GuestInstance } from './instance.js';
 
 export class InstancePool {
   private ready: GuestInstance[] = [];
+  /** A refill scheduled (setImmediate) or running. */
   private refilling = false;
+  /** The refill running now: later refill() calls wait for it instead of making instances of
+   *  their own alongside it (which filled the pool past its size, and left a prepare() that
+   *  returned early racing the background refill for the thread: the next request waited). */
+  private filling: Promise<void> | undefined;
   closed = false;
 
   constructor(
@@ -32,15 +37,20 @@ export class InstancePool {
     setImmediate(() => void this.refill());
   }
 
-  /** Fill to size now (startup, tests). */
-  async refill(): Promise<void> {
+  /** Fill to size now (startup, tests, prepare()); resolves once the pool is full. */
+  refill(): Promise<void> {
     this.refilling = true;
+    return (this.filling ??= this.fill().finally(() => {
+      this.filling = undefined;
+      this.refilling = false;
+    }));
+  }
+
+  private async fill(): Promise<void> {
     try {
       while (!this.closed && this.ready.length < this.size) this.ready.push(await this.make());
     } catch (e) {
       this.onError(e);
-    } finally {
-      this.refilling = false;
     }
   }
 
