@@ -26,6 +26,7 @@ import { loadNow, machineInfo, type LoadSample } from './lib/machine.js';
 import { firstResponse, freePort, NODE_E_HI, PEERS_DIR, peerBin, peerRequire, startChild, which, wrk, type Child } from './lib/proc.js';
 import { fmtValue, markdown, svg, type Figure, type Report, type Target } from './lib/report.js';
 import { summarize } from './lib/stats.js';
+import { ratioVerdict, UNSTABLE_SPREAD } from './lib/verdict.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/dist\/?$/, '');
 const root = ROOT.endsWith('/') ? ROOT : `${ROOT}/`;
@@ -765,11 +766,8 @@ function targets(): Target[] {
     T.push({ id, text, measured: key, value: v, unit, limit, cmp: '<=', verdict: v === null ? 'n/a' : v <= limit ? 'PASS' : 'MISS', why: v === null ? (na[key] ?? 'not measured in this run') : undefined });
   };
   const ratio = (id: string, text: string, a: string, b: string, cmp: '<=' | '>=', limit: number) => {
-    const x = med(a);
-    const y = med(b);
-    const v = x !== null && y !== null && y !== 0 ? x / y : null;
-    const ok = v === null ? null : cmp === '<=' ? v <= limit : v >= limit;
-    T.push({ id, text, measured: `${a} / ${b}`, value: v, unit: 'x', limit, cmp, verdict: ok === null ? 'n/a' : ok ? 'PASS' : 'MISS', why: v === null ? `missing: ${[a, b].filter((k) => med(k) === null).join(', ')}` : `${fmtValue(x, figures[a]!.unit)} vs ${fmtValue(y, figures[b]!.unit)}` });
+    const v = ratioVerdict({ key: a, fig: figures[a] }, { key: b, fig: figures[b] }, cmp, limit, fmtValue);
+    T.push({ id, text, measured: `${a} / ${b}`, unit: 'x', limit, cmp, ...v });
   };
   for (const fn of ['hello-c', 'hello-rust']) {
     for (const iso of ISOS) absolute(`warm-${fn}-${iso}`, `tiny ${fn.slice(6) === 'c' ? 'C' : 'Rust'} function, warm start in-process (fresh instance + run), isolation ${iso}`, `inproc.wisp-${iso}.${fn}.warm`, 0.05);
@@ -794,7 +792,7 @@ const METHOD = [
   'In-process = engine.invoke(spec, request) -> result, timed around the call on the main thread (worker isolation includes the postMessage round trip). HTTP = a fetch from a client on its own worker thread over a keep-alive connection to a host in this process (MemoryLog).',
   'Load = wrk -t1 -c2 on 127.0.0.1 against `wisp up` in its own process (isolation worker, default config, prewarm 0: every request is a warm start) and each peer in its own process; client and server share the 2 cores.',
   'Spawn = spawn() -> readiness (the URL on stderr/stdout, or connect polling for workerd) -> one GET answered; Wisp restarts on a data dir seeded by the warm-up round (artifact pre-built).',
-  'Targets are checked on the medians of this run; ratios are ratios of medians of subjects measured interleaved in this run. A MISS is reported as measured.',
+  `Targets are checked on the medians of this run; ratios are ratios of medians of subjects measured interleaved in this run. A MISS is reported as measured. A ratio is UNSTABLE (neither PASS nor MISS) when either figure's spread is over ${UNSTABLE_SPREAD * 100} %: the subject ran in two modes (bare Hono does on this VM).`,
   'Load average is recorded at each section boundary: other engineers’ builds run on the same 2-core machine; treat differences under ~30 % between runs as noise.',
 ];
 

@@ -29,7 +29,7 @@ export interface Target {
   unit: string;
   limit: number;
   cmp: '<=' | '>=';
-  verdict: 'PASS' | 'MISS' | 'n/a';
+  verdict: 'PASS' | 'MISS' | 'UNSTABLE' | 'n/a';
   why?: string;
 }
 
