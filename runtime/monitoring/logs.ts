@@ -71,10 +71,14 @@ interface Pending {
 /** A stored chunk, as the trimming sees it. */
 interface Chunk {
   id: number;
-  lastId: number;
-  lastTs: number;
   count: number;
 }
+
+const INSERT_CHUNK = 'INSERT INTO log_chunks (id, function_name, first_ts, last_id, count, max_ts, data) VALUES (?, ?, ?, ?, ?, ?, ?)';
+
+/** One line of a chunk (the format above): the deltas are from the line before it. */
+const lineText = (idDelta: number, tsDelta: number, requestId: string, version: string, kind: number, message: string): string =>
+  `${idDelta}\t${tsDelta}\t${requestId}\t${version}\t${kind}\t${message}\n`;
 
 export class LogStore implements InvocationLog {
   private pending = new Map<string, Pending>();
@@ -139,7 +143,7 @@ export class LogStore implements InvocationLog {
   private line(p: Pending, ts: number, requestId: string, version: string, kind: number, message: string): void {
     const id = this.nextId++;
     if (kind === LINE && message.includes('\n')) (kind = JSON_LINE), (message = JSON.stringify(message));
-    const text = `${id - p.lastId}\t${ts - p.lastTs}\t${requestId}\t${version}\t${kind}\t${message}\n`;
+    const text = lineText(id - p.lastId, ts - p.lastTs, requestId, version, kind, message);
     if (p.buf.length - p.bytes < text.length * 3) {
       const bigger = Buffer.allocUnsafe(Math.max(p.buf.length * 2, p.bytes + text.length * 3));
       p.buf.copy(bigger, 0, 0, p.bytes);
@@ -179,31 +183,22 @@ export class LogStore implements InvocationLog {
     const small = Math.max(1, Math.min(SMALL_CHUNK_LINES, this.maxLinesPerFunction >> 2));
     if (newest && newest.count < small && p.count < small) {
       // Appended: the first line's deltas, 0 and 0 in a chunk of its own, become its distance
-      // from the chunk's last line.
-      const old = (stmt(this.db, 'SELECT data FROM log_chunks WHERE id = ?').get(newest.id) as { data: Buffer }).data;
-      const head = Buffer.from(`${p.firstId - newest.lastId}\t${p.firstTs - newest.lastTs}`);
+      // from the chunk's last line (a small chunk: decoded to find it).
+      const row = stmt(this.db, 'SELECT * FROM log_chunks WHERE id = ?').get(newest.id) as ChunkRow;
+      const last = decode(fn, row).at(-1)!;
+      const head = Buffer.from(`${p.firstId - last.id}\t${p.firstTs - last.ts}`);
       const rest = data.subarray(data.indexOf(9, data.indexOf(9) + 1));
       stmt(this.db, 'UPDATE log_chunks SET data = ?, last_id = ?, count = count + ?, max_ts = MAX(max_ts, ?) WHERE id = ?').run(
-        Buffer.concat([toBuffer(old), head, rest]),
+        Buffer.concat([row.data, head, rest]),
         p.lastId,
         p.count,
         p.maxTs,
         newest.id,
       );
-      newest.lastId = p.lastId;
-      newest.lastTs = p.lastTs;
       newest.count += p.count;
     } else {
-      stmt(this.db, 'INSERT INTO log_chunks (id, function_name, first_ts, last_id, count, max_ts, data) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-        p.firstId,
-        fn,
-        p.firstTs,
-        p.lastId,
-        p.count,
-        p.maxTs,
-        data,
-      );
-      kept.chunks.push({ id: p.firstId, lastId: p.lastId, lastTs: p.lastTs, count: p.count });
+      stmt(this.db, INSERT_CHUNK).run(p.firstId, fn, p.firstTs, p.lastId, p.count, p.maxTs, data);
+      kept.chunks.push({ id: p.firstId, count: p.count });
     }
     kept.total += p.count;
     this.trim(fn, kept);
@@ -230,7 +225,7 @@ export class LogStore implements InvocationLog {
   private keptOf(fn: string): { chunks: Chunk[]; total: number } {
     let kept = this.kept.get(fn);
     if (kept) return kept;
-    const rows = stmt(this.db, 'SELECT id, last_id lastId, count FROM log_chunks WHERE function_name = ? ORDER BY id').all(fn) as Chunk[];
+    const rows = stmt(this.db, 'SELECT id, count FROM log_chunks WHERE function_name = ? ORDER BY id').all(fn) as Chunk[];
     kept = { chunks: rows, total: rows.reduce((n, c) => n + c.count, 0) };
     this.kept.set(fn, kept);
     this.trim(fn, kept);
@@ -244,27 +239,13 @@ export class LogStore implements InvocationLog {
       let prev = first;
       let text = '';
       for (const e of lines) {
-        text += `${e.id - prev.id}\t${e.ts - prev.ts}\t${e.requestId}\t${e.version}\t${e.kind}\t${e.stored}\n`;
+        text += lineText(e.id - prev.id, e.ts - prev.ts, e.requestId, e.version, e.kind, e.stored);
         prev = e;
       }
       stmt(this.db, 'DELETE FROM log_chunks WHERE id = ?').run(oldest.id);
-      stmt(this.db, 'INSERT INTO log_chunks (id, function_name, first_ts, last_id, count, max_ts, data) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-        first.id,
-        fn,
-        first.ts,
-        row.last_id,
-        lines.length,
-        row.max_ts,
-        Buffer.from(text),
-      );
-      kept.chunks[0] = { id: first.id, lastId: oldest.lastId, lastTs: 0, count: lines.length };
+      stmt(this.db, INSERT_CHUNK).run(first.id, fn, first.ts, row.last_id, lines.length, row.max_ts, Buffer.from(text));
+      kept.chunks[0] = { id: first.id, count: lines.length };
       kept.total -= over;
-    }
-    // The newest chunk's last time, for appending to it (an old chunk's is decoded when needed).
-    const newest = kept.chunks[kept.chunks.length - 1];
-    if (newest) {
-      const row = stmt(this.db, 'SELECT * FROM log_chunks WHERE id = ?').get(newest.id) as ChunkRow;
-      newest.lastTs = decode(fn, row).at(-1)!.ts;
     }
     return kept;
   }
@@ -310,7 +291,7 @@ interface ChunkRow {
   first_ts: number;
   last_id: number;
   max_ts: number;
-  data: Buffer | string;
+  data: Buffer;
 }
 
 /** A stored line: `stored` is its MESSAGE as in the chunk. */
@@ -324,10 +305,8 @@ interface Line {
   stored: string;
 }
 
-const toBuffer = (d: Buffer | string): Buffer => (typeof d === 'string' ? Buffer.from(d) : d);
-
 function decode(fn: string, row: ChunkRow): Line[] {
-  const text = typeof row.data === 'string' ? row.data : row.data.toString('utf8');
+  const text = row.data.toString('utf8');
   const out: Line[] = [];
   let id = row.id;
   let ts = row.first_ts;
