@@ -131,12 +131,8 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
   }
 
   const engine = new Engine({ ...opts.engine, isolation });
-  const resolver: Resolver = opts.resolver ?? {
-    resolve: (name, qualifier) => {
-      const { spec, config } = registry.resolve(name, qualifier);
-      return { spec, reserved: config.reservedConcurrency };
-    },
-  };
+  // The registry's Resolved is a Resolution (spec, reserved concurrency), kept until a write.
+  const resolver: Resolver = opts.resolver ?? { resolve: (name, qualifier) => registry.resolve(name, qualifier) };
   const telemetryDb = openDb(join(dataDir, 'registry.db'), { synchronous: 'NORMAL' });
   const logs = new LogStore(telemetryDb);
   // The invoker reports to monitoring through this late-bound tee (monitoring needs the invoker).

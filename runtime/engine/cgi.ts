@@ -57,27 +57,66 @@ export function cgiEnvironment(fnName: string, req: InvokeRequest, configEnv: Re
 
 export class CgiParseError extends Error {}
 
-function headerEnd(out: Uint8Array): { end: number; next: number } | undefined {
+/** Where the header block ends: the index of the LF that starts the blank line, and of the
+ *  body's first byte (-1, -1 without a blank line). */
+function headerEnd(out: Uint8Array): [end: number, next: number] {
   for (let i = 0; i < out.length; i++) {
     if (out[i] !== 0x0a) continue;
-    if (out[i + 1] === 0x0a) return { end: i, next: i + 2 };
-    if (out[i + 1] === 0x0d && out[i + 2] === 0x0a) return { end: i, next: i + 3 };
+    if (out[i + 1] === 0x0a) return [i, i + 2];
+    if (out[i + 1] === 0x0d && out[i + 2] === 0x0a) return [i, i + 3];
   }
-  return undefined;
+  return [-1, -1];
+}
+
+/** A parsed header block; shared by every response that sent the same bytes (read only). */
+interface Head {
+  bytes: Uint8Array;
+  status: number;
+  headers: readonly (readonly [string, string])[];
+}
+
+/** The last few header blocks parsed: a function sends the same headers on nearly every
+ *  response, and comparing ~60 bytes is cheaper than decoding and splitting them again. */
+const recent: Head[] = [];
+const RECENT = 8;
+/** Larger header blocks are parsed each time (and not kept). */
+const RECENT_BYTES = 1024;
+
+function sameBytes(a: Uint8Array, b: Uint8Array, n: number): boolean {
+  if (a.length !== n) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export function parseCgiResponse(out: Uint8Array): InvokeResponse {
-  const split = headerEnd(out);
-  if (!split) {
+  const [end, next] = headerEnd(out);
+  if (end < 0) {
     throw new CgiParseError(
       "the function's stdout is not a CGI response: expected header lines (e.g. 'Content-Type: text/plain'), a blank line, then the body",
     );
   }
-  // A view, not a copy, of the header bytes.
-  const head = Buffer.from(out.buffer, out.byteOffset, split.end).toString('latin1');
-  const headers: [string, string][] = [];
+  let head: Head | undefined;
+  for (let i = 0; i < recent.length; i++) {
+    if (sameBytes(recent[i]!.bytes, out, end)) {
+      head = recent[i]!;
+      break;
+    }
+  }
+  if (!head) {
+    head = parseHead(out.slice(0, end));
+    if (end <= RECENT_BYTES) {
+      if (recent.length >= RECENT) recent.pop();
+      recent.unshift(head);
+    }
+  }
+  return { status: head.status, headers: head.headers as [string, string][], body: out.subarray(next) };
+}
+
+function parseHead(bytes: Uint8Array): Head {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  const headers: (readonly [string, string])[] = [];
   let status: number | undefined;
-  for (const raw of head.split('\n')) {
+  for (const raw of text.split('\n')) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     const colon = line.indexOf(':');
     if (colon <= 0) throw new CgiParseError(`invalid CGI header line: ${JSON.stringify(line.slice(0, 80))}`);
@@ -88,10 +127,10 @@ export function parseCgiResponse(out: Uint8Array): InvokeResponse {
       if (!(code >= 100 && code <= 999)) throw new CgiParseError(`invalid CGI Status: ${JSON.stringify(value)}`);
       status = code;
     } else {
-      headers.push([name, value]);
+      headers.push(Object.freeze([name, value] as const));
     }
   }
   // RFC 3875 6.3.2: a Location without a Status is a redirect.
   status ??= headers.some(([n]) => n.toLowerCase() === 'location') ? 302 : 200;
-  return { status, headers, body: out.subarray(split.next) };
+  return { bytes, status, headers: Object.freeze(headers) };
 }

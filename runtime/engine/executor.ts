@@ -13,7 +13,6 @@ import { abandon, newRun, SLICE_FUEL, type SpeculativeRun } from './speculation.
 import { commandOutput, runInvocation } from './run.js';
 import { GuestExit } from '../wasi/index.js';
 import type { FunctionSpec, InvokeRequest, InvokeResult, Tier } from './types.js';
-import { nowMs } from '../clock.js';
 
 /** One function version's slot: versions of a function keep separate instances and pools. */
 export const slotOf = (spec: { name: string; version: string }) => `${spec.name}@${spec.version}`;
@@ -146,7 +145,6 @@ export class Executor {
   }
 
   private run(spec: FunctionSpec, req: InvokeRequest, cold: boolean, speculation?: SpeculativeRun): InvokeResult | undefined {
-    const t0 = nowMs();
     const { art, compiled } = this.ready(spec.artifactDir);
     const shape = art.meta.shape;
     const st = this.state(spec);
@@ -209,7 +207,7 @@ export class Executor {
       // Everything the result needs is copied out of the guest by now.
       if (st.hot !== inst) releaseInstance(inst);
     }
-    result.durationMs = nowMs() - t0;
+    // durationMs: the engine times the whole invocation (queueing and the worker hop included).
     return result;
   }
 

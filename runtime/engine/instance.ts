@@ -38,6 +38,8 @@ export interface GuestInstance {
   /** Set once the instance trapped or exited: it must never run again. */
   poisoned: boolean;
   invocations: number;
+  /** preview1 on a pooled memory: gives the memory (and instance) back; releaseInstance(). */
+  release?: ((inst: GuestInstance) => void) | undefined;
 }
 
 const MiB = 1024 * 1024;

@@ -39,7 +39,8 @@ export class InstanceLimits {
   private left: bigint | undefined;
 
   constructor(
-    readonly memoryCapBytes: number,
+    /** Set again when a recycled instance's limits serve the next invocation. */
+    public memoryCapBytes: number,
     fuel: number,
     /** A counter shared by every instance of a module on this thread (preview1-instance.ts):
      *  only one of them runs at a time, and begin() sets it before each run. */

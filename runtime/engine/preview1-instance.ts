@@ -10,7 +10,7 @@ import { PREVIEW1_MODULE, Preview1Host, linkPreview1 } from '../wasi/preview1/in
 import type { GuestInstance, IoLimits } from './instance.js';
 import { InstanceLimits, limitFunctions } from './limits.js';
 import type { LoadedArtifact } from './loader.js';
-import { memoryPoolOf } from './memory-pool.js';
+import { memoryPoolOf, type Slot } from './memory-pool.js';
 import { abandon, meter, type SpeculativeRun } from './speculation.js';
 import type { CompiledArtifact } from './module-cache.js';
 import type { FunctionSpec } from './types.js';
@@ -18,9 +18,6 @@ import type { FunctionSpec } from './types.js';
 const MiB = 1024 * 1024;
 
 const NO_EXPORTS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
-
-/** Instances holding a pooled memory: how to give it back. */
-const borrowed = new WeakMap<GuestInstance, () => void>();
 
 /** Whom a module's shared imports serve: the instance of it that runs now on this thread. */
 class Current {
@@ -96,6 +93,58 @@ function importsLending(link: SharedLink, memory: WebAssembly.Memory): WebAssemb
   return imports;
 }
 
+/**
+ * What a recycled instance runs with, kept with its slot: the host, the limits and the entry
+ * into `_start`, made once and set up again for each invocation instead of anew (with their
+ * sinks, a Set and four closures they were ~1 KB of garbage per hello-c request). Only while the
+ * slot keeps the same instance and serves the same function (a module can serve several).
+ */
+interface SlotState {
+  instance: WebAssembly.Instance;
+  fn: string;
+  host: Preview1Host;
+  limits: InstanceLimits;
+  wasi: { ctx: Preview1Host };
+  /** The run of the invocation that holds the slot now. */
+  run: SpeculativeRun | undefined;
+  start: (() => void) | undefined;
+  release: (inst: GuestInstance) => void;
+}
+
+const slotStates = new WeakMap<Slot, SlotState>();
+
+/** A host for `spec`'s invocations; `current` answers whether a sleep must be refused. */
+function newHost(spec: FunctionSpec, io: IoLimits, current: Current): Preview1Host {
+  return new Preview1Host({
+    args: [spec.name],
+    env: spec.env,
+    stdoutLimit: io.responseBytes,
+    stderrLimit: io.logBytes,
+    stdoutIsResponse: true,
+    // Only a speculative run must not sleep (the calling thread's loop would stop).
+    onWouldBlock: () => {
+      const run = current.run;
+      if (run) abandon(run, 'the guest would sleep');
+      return run !== undefined;
+    },
+  });
+}
+
+/** The start entry: `_start` with the instance's host and limits as `current`'s. */
+function entry(guestStart: (() => void) | undefined, current: Current, st: { host: Preview1Host; limits: InstanceLimits; run: SpeculativeRun | undefined }) {
+  return (
+    guestStart &&
+    (() => {
+      current.enter(st.host, st.limits, st.run);
+      try {
+        guestStart();
+      } finally {
+        current.leave();
+      }
+    })
+  );
+}
+
 export function createPreview1Instance(
   art: LoadedArtifact,
   compiled: CompiledArtifact,
@@ -107,19 +156,16 @@ export function createPreview1Instance(
   const module = compiled.modules.get(PREVIEW1_FILE);
   if (!module) throw new Error(`artifact ${art.dir} has no core module ${PREVIEW1_FILE}`);
   const link = sharedLink(module);
-  const limits = new InstanceLimits(spec.memoryMB * MiB, spec.fuel, link.fuel);
-  const host = new Preview1Host({
-    args: [spec.name],
-    env: spec.env,
-    stdoutLimit: io.responseBytes,
-    stderrLimit: io.logBytes,
-    stdoutIsResponse: true,
-    ...(run ? { onWouldBlock: () => abandon(run, 'the guest would sleep') } : {}),
-  });
-  limits.speculation = run;
+  const { current } = link;
   const pool = memoryPoolOf(module);
   const slot = pool?.take();
-  const { current } = link;
+  const kept = slot?.instance && slotStates.get(slot);
+  if (kept && kept.instance === slot.instance && kept.fn === spec.name && kept.host.config.stdoutLimit === io.responseBytes && kept.host.config.stderrLimit === io.logBytes) {
+    return reuse(kept, slot.memory, spec, run);
+  }
+  const limits = new InstanceLimits(spec.memoryMB * MiB, spec.fuel, link.fuel);
+  const host = newHost(spec, io, current);
+  limits.speculation = run;
   let instance = slot?.instance;
   if (!instance) {
     // A start function would run inside the constructor: it gets this instance's host too.
@@ -136,34 +182,55 @@ export function createPreview1Instance(
   host.bind(memory);
   limits.memories.add(memory);
   const guestStart = instance.exports._start as (() => void) | undefined;
-  const start = guestStart && (() => {
-    current.enter(host, limits, run);
-    try {
-      guestStart();
-    } finally {
-      current.leave();
-    }
-  });
-  const inst: GuestInstance = { wasi: { ctx: host }, limits, exports: NO_EXPORTS, start, poisoned: false, invocations: 0 };
+  if (slot?.instance) {
+    // Recycled from now on: the state stays with the slot for the next invocations.
+    const st: SlotState = {
+      instance: slot.instance,
+      fn: spec.name,
+      host,
+      limits,
+      wasi: { ctx: host },
+      run,
+      start: undefined,
+      release: (inst) => {
+        // Nothing may reach this memory through the old GuestInstance once another one owns it.
+        inst.start = undefined;
+        inst.poisoned = true;
+        host.end();
+        limits.speculation = st.run = undefined;
+        pool!.give(slot);
+      },
+    };
+    st.start = entry(guestStart, current, st);
+    slotStates.set(slot, st);
+    return { wasi: st.wasi, limits, exports: NO_EXPORTS, start: st.start, poisoned: false, invocations: 0, release: st.release };
+  }
+  const inst: GuestInstance = { wasi: { ctx: host }, limits, exports: NO_EXPORTS, start: entry(guestStart, current, { host, limits, run }), poisoned: false, invocations: 0 };
   if (pool && slot) {
-    borrowed.set(inst, () => {
-      // Nothing may reach this memory (or the instance, if the slot keeps it) through the old
-      // GuestInstance once another one owns them.
+    inst.release = () => {
       inst.start = undefined;
       inst.poisoned = true;
       host.end();
       limits.memories.delete(memory);
       limits.speculation = undefined;
       pool.give(slot);
-    });
+    };
   }
   return inst;
 }
 
+/** The slot's instance again, with its kept host and limits set up for this invocation. */
+function reuse(st: SlotState, memory: WebAssembly.Memory, spec: FunctionSpec, run: SpeculativeRun | undefined): GuestInstance {
+  st.host.bind(memory);
+  st.limits.memoryCapBytes = spec.memoryMB * MiB;
+  st.limits.speculation = st.run = run;
+  return { wasi: st.wasi, limits: st.limits, exports: NO_EXPORTS, start: st.start, poisoned: false, invocations: 0, release: st.release };
+}
+
 /** The instance will never run again (a command after its one run): return what it borrowed. */
 export function releaseInstance(inst: GuestInstance): void {
-  const giveBack = borrowed.get(inst);
-  if (!giveBack) return;
-  borrowed.delete(inst);
-  giveBack();
+  const release = inst.release;
+  if (!release) return;
+  inst.release = undefined;
+  release(inst);
 }

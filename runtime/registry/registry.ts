@@ -99,6 +99,8 @@ export class Registry implements FunctionSource {
   /** Reads on the invocation path (config, alias), cached until the next write: every request
    *  resolves its function, and the registry changes rarely. One host owns the database. */
   private memo = new Map<string, FunctionRecord | AliasConfig>();
+  /** resolve()'s answers, by name then qualifier ('' for none); cleared with `memo`. */
+  private resolutions = new Map<string, Map<string, Resolved>>();
 
   constructor(readonly db: DB) {}
 
@@ -110,6 +112,7 @@ export class Registry implements FunctionSource {
     } finally {
       this.writing--;
       this.memo.clear();
+      this.resolutions.clear();
     }
   }
 
@@ -365,25 +368,45 @@ export class Registry implements FunctionSource {
   /**
    * The spec that serves one invocation of name[:qualifier]. An alias with extra weights picks
    * a version at random in proportion (`rand` in [0,1)); the chosen version is reported.
+   * Resolutions are kept until the next write, like the configs they come from: every request
+   * resolves its function, and a new spec per request was garbage (treat them as read only).
    */
-  resolve(name: string, qualifier?: string, rand = Math.random()): { spec: FunctionSpec; config: FunctionRecord } {
+  resolve(name: string, qualifier?: string, rand?: number): Resolved {
     let q = qualifier;
     if (q && q !== '$LATEST' && !/^[0-9]+$/.test(q)) {
       const a = this.alias(name, q);
       q = a.functionVersion;
+      const r = rand ?? Math.random();
       let acc = 0;
       for (const [v, w] of Object.entries(a.weights)) {
         acc += w;
-        if (rand < acc) {
+        if (r < acc) {
           q = v;
           break;
         }
       }
     }
-    const config = this.config(name, q);
-    return { spec: specOf(config), config };
+    if (this.writing > 0) return resolvedOf(this.config(name, q));
+    const key = q ?? '';
+    let byQualifier = this.resolutions.get(name);
+    let hit = byQualifier?.get(key);
+    if (!hit) {
+      hit = resolvedOf(this.config(name, q));
+      if (!byQualifier) this.resolutions.set(name, (byQualifier = new Map()));
+      byQualifier.set(key, hit);
+    }
+    return hit;
   }
 }
+
+/** What an invocation runs: the spec, the record it comes from, and its reserved concurrency. */
+export interface Resolved {
+  readonly spec: FunctionSpec;
+  readonly config: FunctionRecord;
+  readonly reserved: number | null;
+}
+
+const resolvedOf = (config: FunctionRecord): Resolved => ({ spec: specOf(config), config, reserved: config.reservedConcurrency });
 
 export function specOf(c: FunctionConfig): FunctionSpec {
   return {

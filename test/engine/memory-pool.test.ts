@@ -252,3 +252,29 @@ describe('examples on pooled memories', () => {
     }
   }, 300_000);
 });
+
+describe('one module serving two functions', () => {
+  it('each invocation sees its own function’s argv and environment on the recycled instance, speculative or not', async () => {
+    const b = await build(join(FIXTURES, 'probe-c'), { cacheDir: DATA_DIR });
+    expect(b.meta.resettable).toBe(true);
+    const module = (e: Engine) => memoryPoolOf(e.modules.get(b.dir)!.modules.get(PREVIEW1_FILE)!)!;
+    // auto: speculative runs on this thread (the host refuses sleeps only while one runs).
+    for (const isolation of ['inline', 'auto'] as const) {
+      const engine = new Engine({ isolation, minWorkers: 1, maxWorkers: 1 });
+      try {
+        const spec = (name: string, env: Record<string, string>): FunctionSpec => ({ name, version: '$LATEST', artifactDir: b.dir, env, ...DEFAULTS });
+        for (const [name, env] of [['one', { WHO: '1' }], ['one', { WHO: '1' }], ['two', { WHO: '2' }], ['one', { WHO: '1' }], ['two', { WHO: '2' }]] as const) {
+          const r = await engine.invoke(spec(name, env), request(''));
+          const out = dec.decode(r.response!.body);
+          expect([isolation, out]).toEqual([isolation, expect.stringContaining(`argv[0]=${name}\n`)]);
+          expect(out).toContain(`env WHO=${env.WHO}\n`);
+          expect(out).not.toContain(`env WHO=${env.WHO === '1' ? '2' : '1'}`);
+          expect(r.logs).toEqual(['probe ran']);
+        }
+        expect(module(engine).recycled).toBeGreaterThanOrEqual(4);
+      } finally {
+        await engine.close();
+      }
+    }
+  }, 120_000);
+});

@@ -21,16 +21,17 @@ import { Clock, Errno, EventType, Filetype, PREVIEW1_FUNCTIONS, Rights, SUBSCRIP
 export interface Preview1Config {
   /** argv; by convention [function name]. */
   args: string[];
-  /** The environment until the first begin() (a pre-warmed instance has no request yet). */
+  /** The environment until the first begin() (a pre-warmed instance has no request yet); set
+   *  again when a recycled instance's host serves the next invocation. */
   env: Record<string, string>;
   /** Caps on what one invocation may write to stdout / stderr. */
   stdoutLimit: number;
   stderrLimit: number;
   /** stdout is the response (commands): hitting its cap sets `responseOverflowed`. */
   stdoutIsResponse?: boolean;
-  /** The thread must not sleep (a speculative run on the main thread): a poll_oneoff that
-   *  would wait calls this and answers ENOSYS instead. */
-  onWouldBlock?: () => void;
+  /** Asked before a poll_oneoff sleeps: true when the thread must not (a speculative run on
+   *  the main thread), and the call then answers ENOSYS instead. */
+  onWouldBlock?: () => boolean;
 }
 
 type Fn = (...args: never[]) => number;
@@ -40,8 +41,6 @@ const EMPTY = new Uint8Array(0);
 const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
 const enc = new TextEncoder();
 const NO_ENV: Record<string, string> = Object.freeze({}) as Record<string, string>;
-/** The sinks of an ended host: nothing fits. */
-const ENDED = new ByteSink(0);
 
 /** NUL-terminated strings laid out back to back, as args_get / environ_get want them. */
 interface StringList {
@@ -139,8 +138,10 @@ export class Preview1Host {
     this.env = env;
     this.envSize = undefined;
     this.closedFds = 0;
-    this.stdout = this.newStdout();
-    this.stderr = new ByteSink(this.config.stderrLimit);
+    // The constructor's sinks (or the last invocation's), emptied: what the last invocation's
+    // sinks returned stays valid (ByteSink.reset).
+    this.stdout.reset();
+    this.stderr.reset();
     this.responseOverflowed = false;
   }
 
@@ -156,7 +157,9 @@ export class Preview1Host {
     this.stdin = EMPTY;
     this.env = NO_ENV;
     this.envSize = undefined;
-    this.stdout = this.stderr = ENDED;
+    // Emptied (what they returned stays valid): a recycled instance's host runs again.
+    this.stdout.reset();
+    this.stderr.reset();
   }
 
   private newStdout(): ByteSink {
@@ -296,7 +299,7 @@ export class Preview1Host {
       const len = dv.getUint32(iovs + i * 8 + 4, true);
       // Over the cap: the sink keeps what fits and records the overflow; the guest sees EIO,
       // as through the component adapter (its stream fails with last-operation-failed).
-      if (len > 0 && !sink.push(u8.subarray(p, p + len))) return Errno.IO;
+      if (len > 0 && !sink.write(u8, p, p + len)) return Errno.IO;
     }
     dv.setUint32(nwrittenPtr, total, true);
     return Errno.SUCCESS;
@@ -436,10 +439,7 @@ export class Preview1Host {
         if (earliest === undefined) return Errno.INVAL;
         const t = monotonicNs();
         if (earliest > t) {
-          if (this.config.onWouldBlock) {
-            this.config.onWouldBlock();
-            return Errno.NOSYS;
-          }
+          if (this.config.onWouldBlock?.()) return Errno.NOSYS;
           sleepMs(Number(earliest - t) / 1e6);
         }
         expired(monotonicNs());
