@@ -77,7 +77,7 @@ describe('cgiEnvironment', () => {
       ],
       body: enc.encode('abc'),
     });
-    const env = cgiEnvironment('fn', req, { QUERY_STRING: 'from-config', GREETING: 'hi' });
+    const env = cgiEnvironment('fn', req, { QUERY_STRING: 'from-config', GREETING: 'hi' }).toRecord();
     expect(env).toMatchObject({
       GATEWAY_INTERFACE: 'CGI/1.1',
       SERVER_PROTOCOL: 'HTTP/1.1',
@@ -97,5 +97,34 @@ describe('cgiEnvironment', () => {
     });
     expect(env).not.toHaveProperty('HTTP_PROXY');
     expect(env).not.toHaveProperty('HTTP_CONTENT_TYPE');
+  });
+
+  it('lays the fixed part out first, encoded once per function and its env, as environ_get writes it', () => {
+    const req = invokeRequest('q=1', { headers: [['host', 'h'], ['x-a', 'é']] });
+    const run = (fn: string, env: Record<string, string>) => {
+      const list = cgiEnvironment(fn, req, env);
+      // What a guest reads: environ_sizes_get's count and size, environ_get's strings.
+      const memory = new Uint8Array(4096);
+      const dv = new DataView(memory.buffer);
+      list.write(memory, dv, 0, 1024);
+      const strings = Array.from({ length: list.count }, (_, i) => {
+        const at = dv.getUint32(i * 4, true);
+        return dec.decode(memory.subarray(at, memory.indexOf(0, at)));
+      });
+      expect(memory[1024 + list.size() - 1]).toBe(0);
+      expect(list.size()).toBe(enc.encode(strings.join('\0') + '\0').length);
+      return strings;
+    };
+    const a = run('fa', { GREETING: 'hi', SERVER_SOFTWARE: 'mine' });
+    expect(a.slice(0, 5)).toEqual(['GATEWAY_INTERFACE=CGI/1.1', 'SERVER_PROTOCOL=HTTP/1.1', 'SCRIPT_NAME=/fn/fa', 'GREETING=hi', 'SERVER_SOFTWARE=mine']);
+    expect(a).toContain('HTTP_X_A=é');
+    expect(a).toContain('QUERY_STRING=q=1');
+    expect(a.filter((e) => e.startsWith('SERVER_SOFTWARE='))).toEqual(['SERVER_SOFTWARE=mine']);
+    // The same function with another env (an update), and another function: never a stale block.
+    expect(run('fa', { GREETING: 'yo' }).slice(0, 5)).toEqual(['GATEWAY_INTERFACE=CGI/1.1', 'SERVER_PROTOCOL=HTTP/1.1', 'SERVER_SOFTWARE=wisp', 'SCRIPT_NAME=/fn/fa', 'GREETING=yo']);
+    expect(run('fa', { GREETING: 'yo', MORE: '1' })).toContain('MORE=1');
+    expect(run('fa', {})).not.toContain('MORE=1');
+    expect(run('fb', { GREETING: 'yo' })).toContain('SCRIPT_NAME=/fn/fb');
+    expect(run('fa', { GREETING: 'hi', SERVER_SOFTWARE: 'mine' })).toEqual(a);
   });
 });

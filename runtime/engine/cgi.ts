@@ -1,6 +1,7 @@
 // The command shape, served as CGI/1.1 (RFC 3875): request -> meta-variables + stdin;
 // stdout -> header lines, a blank line, the body.
 
+import { EnvList, envBlock, type EnvBlock } from '../wasi/env.js';
 import type { InvokeRequest, InvokeResponse } from './types.js';
 
 /** Headers that never become HTTP_* variables: the body ones have their own variables, and
@@ -20,39 +21,78 @@ function headerVar(lower: string): string {
   return key;
 }
 
-export function cgiEnvironment(fnName: string, req: InvokeRequest, configEnv: Record<string, string>): Record<string, string> {
+/** Per function: its fixed variables, encoded (the CGI constants and its configured env). */
+interface Fixed {
+  configEnv: Record<string, string>;
+  block: EnvBlock;
+}
+const fixedByFunction = new Map<string, Fixed>();
+/** Bounded: a host may run many functions; a miss only re-encodes ~100 bytes. */
+const MAX_FIXED = 256;
+
+function sameEnv(a: Record<string, string>, b: Record<string, string>): boolean {
+  let n = 0;
+  for (const k in a) {
+    if (a[k] !== b[k] || !Object.hasOwn(b, k)) return false;
+    n++;
+  }
+  for (const _ in b) n--;
+  return n === 0;
+}
+
+function fixedBlock(fnName: string, configEnv: Record<string, string>): EnvBlock {
+  const hit = fixedByFunction.get(fnName);
+  if (hit && (hit.configEnv === configEnv || sameEnv(hit.configEnv, configEnv))) {
+    hit.configEnv = configEnv;
+    return hit.block;
+  }
+  const entries: [string, string][] = [];
+  for (const [k, v] of [['GATEWAY_INTERFACE', 'CGI/1.1'], ['SERVER_PROTOCOL', 'HTTP/1.1'], ['SERVER_SOFTWARE', 'wisp'], ['SCRIPT_NAME', `/fn/${fnName}`]] as const) {
+    if (!Object.hasOwn(configEnv, k)) entries.push([k, v]);
+  }
+  for (const k of Object.keys(configEnv)) entries.push([k, configEnv[k]!]);
+  const block = envBlock(entries);
+  if (fixedByFunction.size >= MAX_FIXED) fixedByFunction.clear();
+  fixedByFunction.set(fnName, { configEnv, block });
+  return block;
+}
+
+/** A request variable, unless the function's env sets it. */
+function addVar(vars: string[], configEnv: Record<string, string>, k: string, v: string): void {
+  if (!Object.hasOwn(configEnv, k)) vars.push(k, v);
+}
+
+/**
+ * The meta-variables: CGI's constants and the function's configured env (which wins over
+ * anything a request could set), then the request's own variables, headers as HTTP_*. The
+ * first part is the same for every request of a function and is encoded once.
+ */
+export function cgiEnvironment(fnName: string, req: InvokeRequest, configEnv: Record<string, string>): EnvList {
   const colon = req.authority.indexOf(':');
-  const env: Record<string, string> = {
-    GATEWAY_INTERFACE: 'CGI/1.1',
-    SERVER_PROTOCOL: 'HTTP/1.1',
-    SERVER_SOFTWARE: 'wisp',
-    SERVER_NAME: colon < 0 ? req.authority : req.authority.slice(0, colon),
-    SERVER_PORT: colon < 0 ? (req.scheme === 'https' ? '443' : '80') : req.authority.slice(colon + 1).split(':')[0]!,
-    REQUEST_METHOD: req.method,
-    SCRIPT_NAME: `/fn/${fnName}`,
-    PATH_INFO: req.path,
-    QUERY_STRING: req.query,
-    REMOTE_ADDR: req.remoteAddr,
-    REQUEST_ID: req.requestId,
-  };
+  const vars: string[] = [];
+  addVar(vars, configEnv, 'SERVER_NAME', colon < 0 ? req.authority : req.authority.slice(0, colon));
+  addVar(vars, configEnv, 'SERVER_PORT', colon < 0 ? (req.scheme === 'https' ? '443' : '80') : req.authority.slice(colon + 1).split(':')[0]!);
+  addVar(vars, configEnv, 'REQUEST_METHOD', req.method);
+  addVar(vars, configEnv, 'PATH_INFO', req.path);
+  addVar(vars, configEnv, 'QUERY_STRING', req.query);
+  addVar(vars, configEnv, 'REMOTE_ADDR', req.remoteAddr);
+  addVar(vars, configEnv, 'REQUEST_ID', req.requestId);
   let contentLength = req.body.length > 0;
   for (const [name, value] of req.headers) {
     const lower = name.toLowerCase();
-    if (lower === 'content-type') env.CONTENT_TYPE = value;
+    if (lower === 'content-type') addVar(vars, configEnv, 'CONTENT_TYPE', value);
     else if (lower === 'content-length') contentLength = true;
     if (SKIP_HEADERS.has(lower)) continue;
     const key = headerVar(lower);
-    const prev = env[key];
-    env[key] = prev ? `${prev}, ${value}` : value;
+    if (Object.hasOwn(configEnv, key)) continue;
+    // A repeated header is one variable, its values joined (RFC 3875 4.1.18).
+    let i = 0;
+    while (i < vars.length && vars[i] !== key) i += 2;
+    if (i < vars.length) vars[i + 1] = `${vars[i + 1]}, ${value}`;
+    else vars.push(key, value);
   }
-  if (contentLength) env.CONTENT_LENGTH = String(req.body.length);
-  // The function's configured environment wins over anything a request could set. Assigning in
-  // place gives the order and values `{ ...env, ...configEnv }` would, without a second object.
-  for (const k in configEnv) {
-    if (k === '__proto__') Object.defineProperty(env, k, { value: configEnv[k], enumerable: true, writable: true, configurable: true });
-    else env[k] = configEnv[k]!;
-  }
-  return env;
+  if (contentLength) addVar(vars, configEnv, 'CONTENT_LENGTH', String(req.body.length));
+  return new EnvList(fixedBlock(fnName, configEnv), vars);
 }
 
 export class CgiParseError extends Error {}

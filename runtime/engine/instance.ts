@@ -5,6 +5,7 @@
 
 import { createWasiHost } from '../wasi/index.js';
 import { lowerScalarImports } from '../wasi/direct.js';
+import type { EnvList } from '../wasi/env.js';
 import type { ByteSink } from '../wasi/sink.js';
 import { InstanceLimits, MemoryLimitExceeded } from './limits.js';
 import { SnapshotMemories } from './snapshot.js';
@@ -25,7 +26,7 @@ export interface GuestIo {
   stdout: ByteSink;
   stderr: ByteSink;
   responseOverflowed: boolean;
-  begin(stdin: Uint8Array, env: Record<string, string>): void;
+  begin(stdin: Uint8Array, env: Record<string, string> | EnvList): void;
 }
 
 export interface GuestInstance {

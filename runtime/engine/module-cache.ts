@@ -10,6 +10,8 @@ export interface CompiledArtifact {
 export class ModuleCache {
   private entries = new Map<string, CompiledArtifact>();
   private used = 0;
+  /** The most recently used key (the Map's last): using it again moves nothing. */
+  private newest: string | undefined;
 
   constructor(
     readonly budgetBytes: number,
@@ -19,10 +21,13 @@ export class ModuleCache {
 
   get(key: string): CompiledArtifact | undefined {
     const hit = this.entries.get(key);
-    if (hit) {
+    if (hit && key !== this.newest) {
       // Re-insert: Map iteration order is insertion order, so the first key is the LRU one.
+      // Not when it is last already: every warm request gets its artifact here, and a delete
+      // and set per request made the Map rehash (a new table) every few thousand.
       this.entries.delete(key);
       this.entries.set(key, hit);
+      this.newest = key;
     }
     return hit;
   }
@@ -30,6 +35,7 @@ export class ModuleCache {
   set(key: string, value: CompiledArtifact): void {
     this.delete(key);
     this.entries.set(key, value);
+    this.newest = key;
     this.used += value.bytes;
     for (const [k] of this.entries) {
       // Never evict the entry just added, even if it alone is over budget.
@@ -44,6 +50,7 @@ export class ModuleCache {
     if (old) {
       this.used -= old.bytes;
       this.entries.delete(key);
+      if (key === this.newest) this.newest = undefined;
     }
   }
 

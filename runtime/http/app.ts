@@ -2,13 +2,13 @@
 // plane (Lambda API, console, monitoring: Hono on @hono/node-server) behind one Node listener.
 // Every response carries x-wisp-request-id.
 
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { Invoker } from '../invoke/invoker.js';
 import { dataError, dataPlane, isDataPlane } from './data-plane.js';
 import { DirectResponse, writeDirect } from './direct.js';
 import { errorResponse } from './errors.js';
+import { requestId } from './request-id.js';
 
 export interface AppOptions {
   invoker: Invoker;
@@ -27,7 +27,7 @@ export interface HostApp {
 
 /** The control plane's request id, on every response. */
 const requestIds: MiddlewareHandler<Env> = async (c, next) => {
-  const id = randomUUID();
+  const id = requestId();
   c.set('requestId', id);
   await next();
   c.res.headers.set('x-wisp-request-id', id);
@@ -61,7 +61,7 @@ export function createApp(opts: AppOptions): HostApp {
   };
   /** A data-plane request the host failed to handle (a bug, not the guest's doing). */
   const internal = (res: ServerResponse, e: unknown) => {
-    const id = randomUUID();
+    const id = requestId();
     console.error(`wisp: ${id}:`, e);
     if (res.headersSent) return void res.destroy();
     writeDirect(dataError(id, 500, 'InternalError', 'the host failed to handle this request'), res);

@@ -7,7 +7,6 @@
 // no routing context and no WHATWG objects. A/B against the same handler behind Hono:
 // docs/bench.md, 5b.
 
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { errors } from '../engine/errors.js';
 import type { InvokeRequest } from '../engine/types.js';
@@ -17,6 +16,7 @@ import { BodyTooLarge } from './body.js';
 import { DirectResponse } from './direct.js';
 import { errorBody } from './errors.js';
 import { fromIncoming } from './incoming.js';
+import { requestId as newRequestId } from './request-id.js';
 
 /** A request without a body (shared: nothing writes to it). */
 const EMPTY = new Uint8Array(0);
@@ -78,7 +78,7 @@ export function dataPlane(opts: DataPlaneOptions): DataPlane {
   };
 
   return (m) => {
-    const requestId = randomUUID();
+    const requestId = newRequestId();
     const target = m.url ?? '/';
     const q = target.indexOf('?');
     const pathname = q < 0 ? target : target.slice(0, q);

@@ -3,6 +3,7 @@
 // so the imports read the *current* invocation's buffers through this object at call time.
 
 import { InputStream } from './io.js';
+import { EnvList } from './env.js';
 import { ByteSink } from './sink.js';
 
 export interface WasiConfig {
@@ -36,8 +37,8 @@ export class WasiContext {
 
   /** Start a new invocation on this instance: fresh stdio buffers and its environment
    *  (commands see per-request CGI variables; wasi-libc reads the environment lazily). */
-  begin(stdin: Uint8Array, env: Record<string, string>): void {
-    this.env = Object.entries(env);
+  begin(stdin: Uint8Array, env: Record<string, string> | EnvList): void {
+    this.env = env instanceof EnvList ? env.entries() : Object.entries(env);
     this.stdin = new InputStream(stdin);
     this.stdout = this.newStdout();
     this.stderr = new ByteSink(this.config.stderrLimit);

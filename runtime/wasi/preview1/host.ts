@@ -15,6 +15,7 @@
 import { randomFillSync } from 'node:crypto';
 import { GuestExit } from '../errors.js';
 import { sleepMs } from '../io.js';
+import { EnvList } from '../env.js';
 import { ByteSink } from '../sink.js';
 import { Clock, Errno, EventType, Filetype, PREVIEW1_FUNCTIONS, Rights, SUBSCRIPTION_CLOCK_ABSTIME, baseName } from './abi.js';
 
@@ -40,7 +41,7 @@ export type Preview1Imports = Record<string, Fn>;
 const EMPTY = new Uint8Array(0);
 const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
 const enc = new TextEncoder();
-const NO_ENV: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const NO_ENV = EnvList.of({});
 
 /** NUL-terminated strings laid out back to back, as args_get / environ_get want them. */
 interface StringList {
@@ -69,23 +70,6 @@ function stringList(items: string[]): StringList {
   return { count: items.length, joined, size, offsets };
 }
 
-/** UTF-8 length; a loop for ASCII (nearly every environment string), no native call. */
-function utf8Length(s: string): number {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, 'utf8');
-  return s.length;
-}
-
-/** `s` as UTF-8 at `at` (the caller checked the room); the bytes written. ASCII is copied by a
- *  loop: no view or encoder call per string. */
-function putUtf8(u8: Uint8Array, at: number, s: string): number {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x80) return enc.encodeInto(s, u8.subarray(at)).written;
-    u8[at + i] = c;
-  }
-  return s.length;
-}
-
 const realtimeNs = () => BigInt(Date.now()) * 1_000_000n;
 const monotonicNs = () => process.hrtime.bigint();
 
@@ -96,7 +80,7 @@ export class Preview1Host {
   /** The invocation's response (stdout) hit its cap. */
   responseOverflowed = false;
 
-  private env: Record<string, string>;
+  private env: EnvList;
   private argList?: StringList;
   /** [count, size] of the current environment, once measured. */
   private envSize?: [number, number];
@@ -113,7 +97,7 @@ export class Preview1Host {
 
   constructor(readonly config: Preview1Config) {
     this.args = config.args;
-    this.env = config.env;
+    this.env = EnvList.of(config.env);
     this.stdout = this.newStdout();
     this.stderr = new ByteSink(config.stderrLimit);
   }
@@ -132,10 +116,10 @@ export class Preview1Host {
   }
 
   /** Start an invocation: its stdin, its environment, fresh stdio sinks. */
-  begin(stdin: Uint8Array, env: Record<string, string>): void {
+  begin(stdin: Uint8Array, env: Record<string, string> | EnvList): void {
     this.stdin = stdin;
     this.stdinOffset = 0;
-    this.env = env;
+    this.env = env instanceof EnvList ? env : EnvList.of(env);
     this.envSize = undefined;
     this.closedFds = 0;
     // The constructor's sinks (or the last invocation's), emptied: what the last invocation's
@@ -212,16 +196,7 @@ export class Preview1Host {
   }
   /** The environment's [count, UTF-8 size of every `k=v` and its NUL]. */
   private get envMeasure(): [number, number] {
-    if (!this.envSize) {
-      let count = 0;
-      let size = 0;
-      for (const k in this.env) {
-        count++;
-        size += utf8Length(k) + utf8Length(this.env[k]!) + 2;
-      }
-      this.envSize = [count, size];
-    }
-    return this.envSize;
+    return (this.envSize ??= [this.env.count, this.env.size()]);
   }
 
   args_sizes_get(countPtr: number, sizePtr: number): number {
@@ -236,24 +211,16 @@ export class Preview1Host {
     return this.putSizes(count, size, countPtr, sizePtr);
   }
 
-  /** Encoded straight from the environment object into the guest's memory: an environment of
-   *  ~20 strings joined into one cost ~2.5 KB of garbage per invocation (docs/bench.md). */
+  /** Encoded straight into the guest's memory: the fixed block copied, the request's variables
+   *  encoded (an environment of ~20 strings joined into one cost ~2.5 KB of garbage per
+   *  invocation, docs/bench.md). */
   environ_get(ptrsPtr: number, bufPtr: number): number {
     this.view();
     ptrsPtr >>>= 0;
     bufPtr >>>= 0;
     const [count, size] = this.envMeasure;
     if (!this.ok(ptrsPtr, count * 4) || !this.ok(bufPtr, size)) return Errno.FAULT;
-    const { dv, u8, env } = this;
-    let i = 0;
-    let at = bufPtr;
-    for (const k in env) {
-      dv.setUint32(ptrsPtr + i++ * 4, at, true);
-      at += putUtf8(u8, at, k);
-      u8[at++] = 0x3d; // '='
-      at += putUtf8(u8, at, env[k]!);
-      u8[at++] = 0;
-    }
+    this.env.write(this.u8, this.dv, ptrsPtr, bufPtr);
     return Errno.SUCCESS;
   }
 
