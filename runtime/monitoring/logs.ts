@@ -12,7 +12,8 @@
 // the deltas from the previous line (the first line's from the row's `id` and `first_ts`: 0, 0).
 
 import { stmt, type DB } from '../registry/db.js';
-import { LOG_TRUNCATED, renderReport, reportFields, type InvocationLog, type InvocationRecord } from '../http/log.js';
+import { LOG_TRUNCATED, renderReport, reportValues, type InvocationLog, type InvocationRecord } from '../http/log.js';
+import { maxBytes, putInt, putText } from '../http/text-bytes.js';
 
 export interface LogEvent {
   id: number;
@@ -36,7 +37,7 @@ export interface LogQuery {
 
 /** What a line's KIND says its MESSAGE is. */
 const LINE = 0; // the line as written
-const REPORT = 1; // a REPORT line's fields (http/log.ts reportFields): rendered when read
+const REPORT = 1; // a REPORT line's fields (http/log.ts reportValues, tab-separated): rendered when read
 const JSON_LINE = 2; // a line holding a newline, as a JSON string
 
 /** Lines kept per function (default 10,000, about a megabyte; up to one chunk more). */
@@ -76,9 +77,40 @@ interface Chunk {
 
 const INSERT_CHUNK = 'INSERT INTO log_chunks (id, function_name, first_ts, last_id, count, max_ts, data) VALUES (?, ?, ?, ?, ?, ?, ?)';
 
-/** One line of a chunk (the format above): the deltas are from the line before it. */
-const lineText = (idDelta: number, tsDelta: number, requestId: string, version: string, kind: number, message: string): string =>
-  `${idDelta}\t${tsDelta}\t${requestId}\t${version}\t${kind}\t${message}\n`;
+/** One line of a chunk (the format above), written at `at`; the deltas are from the line
+ *  before it; a REPORT's message is its fields, joined here by tabs. The offset after it. */
+function putLine(b: Buffer, at: number, idDelta: number, tsDelta: number, requestId: string, version: string, kind: number, message: string | readonly string[]): number {
+  at = putInt(b, at, idDelta);
+  b[at++] = TAB;
+  at = putInt(b, at, tsDelta);
+  b[at++] = TAB;
+  at = putText(b, at, requestId);
+  b[at++] = TAB;
+  at = putText(b, at, version);
+  b[at++] = TAB;
+  b[at++] = 0x30 + kind;
+  b[at++] = TAB;
+  if (typeof message === 'string') at = putText(b, at, message);
+  else {
+    for (let i = 0; i < message.length; i++) {
+      if (i > 0) b[at++] = TAB;
+      at = putText(b, at, message[i]!);
+    }
+  }
+  b[at++] = LF;
+  return at;
+}
+
+/** The most bytes putLine() may write. */
+function lineBytes(requestId: string, version: string, message: string | readonly string[]): number {
+  let n = 48 + maxBytes(requestId) + maxBytes(version);
+  if (typeof message === 'string') n += maxBytes(message);
+  else for (const x of message) n += maxBytes(x) + 1;
+  return n;
+}
+
+const TAB = 9;
+const LF = 10;
 
 export class LogStore implements InvocationLog {
   private pending = new Map<string, Pending>();
@@ -108,7 +140,7 @@ export class LogStore implements InvocationLog {
     const p = this.pending.get(fn) ?? this.open(fn, ts);
     for (const message of rec.result.logs) this.line(p, ts, requestId, version, LINE, message);
     if (rec.result.logsTruncated) this.line(p, ts, requestId, version, LINE, LOG_TRUNCATED);
-    this.line(p, ts, requestId, version, REPORT, reportFields(rec));
+    this.line(p, ts, requestId, version, REPORT, reportValues(rec));
     if (p.bytes > MAX_PENDING_BYTES && !this.failing) this.flushSafe();
     else this.flushTimer ??= setTimeout(() => this.flushSafe(), this.failing ? RETRY_MS : FLUSH_MS);
   }
@@ -140,16 +172,16 @@ export class LogStore implements InvocationLog {
     return p;
   }
 
-  private line(p: Pending, ts: number, requestId: string, version: string, kind: number, message: string): void {
+  private line(p: Pending, ts: number, requestId: string, version: string, kind: number, message: string | readonly string[]): void {
     const id = this.nextId++;
-    if (kind === LINE && message.includes('\n')) (kind = JSON_LINE), (message = JSON.stringify(message));
-    const text = lineText(id - p.lastId, ts - p.lastTs, requestId, version, kind, message);
-    if (p.buf.length - p.bytes < text.length * 3) {
-      const bigger = Buffer.allocUnsafe(Math.max(p.buf.length * 2, p.bytes + text.length * 3));
+    if (kind === LINE && (message as string).includes('\n')) (kind = JSON_LINE), (message = JSON.stringify(message));
+    const room = lineBytes(requestId, version, message);
+    if (p.buf.length - p.bytes < room) {
+      const bigger = Buffer.allocUnsafe(Math.max(p.buf.length * 2, p.bytes + room));
       p.buf.copy(bigger, 0, 0, p.bytes);
       p.buf = bigger;
     }
-    p.bytes += p.buf.write(text, p.bytes);
+    p.bytes = putLine(p.buf, p.bytes, id - p.lastId, ts - p.lastTs, requestId, version, kind, message);
     p.count++;
     p.lastId = id;
     p.lastTs = ts;
@@ -237,13 +269,15 @@ export class LogStore implements InvocationLog {
       const lines = decode(fn, row).slice(over);
       const first = lines[0]!;
       let prev = first;
-      let text = '';
+      let data = Buffer.allocUnsafe(lines.reduce((n, e) => n + lineBytes(e.requestId, e.version, e.stored), 0));
+      let at = 0;
       for (const e of lines) {
-        text += lineText(e.id - prev.id, e.ts - prev.ts, e.requestId, e.version, e.kind, e.stored);
+        at = putLine(data, at, e.id - prev.id, e.ts - prev.ts, e.requestId, e.version, e.kind, e.stored);
         prev = e;
       }
+      data = data.subarray(0, at);
       stmt(this.db, 'DELETE FROM log_chunks WHERE id = ?').run(oldest.id);
-      stmt(this.db, INSERT_CHUNK).run(first.id, fn, first.ts, row.last_id, lines.length, row.max_ts, Buffer.from(text));
+      stmt(this.db, INSERT_CHUNK).run(first.id, fn, first.ts, row.last_id, lines.length, row.max_ts, data);
       kept.chunks[0] = { id: first.id, count: lines.length };
       kept.total -= over;
     }
