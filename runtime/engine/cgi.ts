@@ -25,6 +25,8 @@ function headerVar(lower: string): string {
 interface Fixed {
   configEnv: Record<string, string>;
   block: EnvBlock;
+  /** The configured env sets no request variable (nearly always): none is checked for. */
+  plain: boolean;
 }
 const fixedByFunction = new Map<string, Fixed>();
 /** Bounded: a host may run many functions; a miss only re-encodes ~100 bytes. */
@@ -40,26 +42,24 @@ function sameEnv(a: Record<string, string>, b: Record<string, string>): boolean 
   return n === 0;
 }
 
-function fixedBlock(fnName: string, configEnv: Record<string, string>): EnvBlock {
+/** What a request sets, besides HTTP_*. */
+const REQUEST_VARS = new Set(['SERVER_NAME', 'SERVER_PORT', 'REQUEST_METHOD', 'PATH_INFO', 'QUERY_STRING', 'REMOTE_ADDR', 'REQUEST_ID', 'CONTENT_TYPE', 'CONTENT_LENGTH']);
+
+function fixedFor(fnName: string, configEnv: Record<string, string>): Fixed {
   const hit = fixedByFunction.get(fnName);
   if (hit && (hit.configEnv === configEnv || sameEnv(hit.configEnv, configEnv))) {
     hit.configEnv = configEnv;
-    return hit.block;
+    return hit;
   }
   const entries: [string, string][] = [];
   for (const [k, v] of [['GATEWAY_INTERFACE', 'CGI/1.1'], ['SERVER_PROTOCOL', 'HTTP/1.1'], ['SERVER_SOFTWARE', 'wisp'], ['SCRIPT_NAME', `/fn/${fnName}`]] as const) {
     if (!Object.hasOwn(configEnv, k)) entries.push([k, v]);
   }
   for (const k of Object.keys(configEnv)) entries.push([k, configEnv[k]!]);
-  const block = envBlock(entries);
+  const fixed = { configEnv, block: envBlock(entries), plain: Object.keys(configEnv).every((k) => !REQUEST_VARS.has(k) && !k.startsWith('HTTP_')) };
   if (fixedByFunction.size >= MAX_FIXED) fixedByFunction.clear();
-  fixedByFunction.set(fnName, { configEnv, block });
-  return block;
-}
-
-/** A request variable, unless the function's env sets it. */
-function addVar(vars: string[], configEnv: Record<string, string>, k: string, v: string): void {
-  if (!Object.hasOwn(configEnv, k)) vars.push(k, v);
+  fixedByFunction.set(fnName, fixed);
+  return fixed;
 }
 
 /**
@@ -68,31 +68,52 @@ function addVar(vars: string[], configEnv: Record<string, string>, k: string, v:
  * first part is the same for every request of a function and is encoded once.
  */
 export function cgiEnvironment(fnName: string, req: InvokeRequest, configEnv: Record<string, string>): EnvList {
-  const colon = req.authority.indexOf(':');
-  const vars: string[] = [];
-  addVar(vars, configEnv, 'SERVER_NAME', colon < 0 ? req.authority : req.authority.slice(0, colon));
-  addVar(vars, configEnv, 'SERVER_PORT', colon < 0 ? (req.scheme === 'https' ? '443' : '80') : req.authority.slice(colon + 1).split(':')[0]!);
-  addVar(vars, configEnv, 'REQUEST_METHOD', req.method);
-  addVar(vars, configEnv, 'PATH_INFO', req.path);
-  addVar(vars, configEnv, 'QUERY_STRING', req.query);
-  addVar(vars, configEnv, 'REMOTE_ADDR', req.remoteAddr);
-  addVar(vars, configEnv, 'REQUEST_ID', req.requestId);
+  const fixed = fixedFor(fnName, configEnv);
+  const { authority } = req;
+  const colon = authority.indexOf(':');
+  let port = req.scheme === 'https' ? '443' : '80';
+  if (colon >= 0) {
+    const end = authority.indexOf(':', colon + 1);
+    port = authority.slice(colon + 1, end < 0 ? undefined : end);
+  }
+  const vars = [
+    'SERVER_NAME',
+    colon < 0 ? authority : authority.slice(0, colon),
+    'SERVER_PORT',
+    port,
+    'REQUEST_METHOD',
+    req.method,
+    'PATH_INFO',
+    req.path,
+    'QUERY_STRING',
+    req.query,
+    'REMOTE_ADDR',
+    req.remoteAddr,
+    'REQUEST_ID',
+    req.requestId,
+  ];
   let contentLength = req.body.length > 0;
   for (const [name, value] of req.headers) {
     const lower = name.toLowerCase();
-    if (lower === 'content-type') addVar(vars, configEnv, 'CONTENT_TYPE', value);
+    if (lower === 'content-type') vars.push('CONTENT_TYPE', value);
     else if (lower === 'content-length') contentLength = true;
     if (SKIP_HEADERS.has(lower)) continue;
     const key = headerVar(lower);
-    if (Object.hasOwn(configEnv, key)) continue;
     // A repeated header is one variable, its values joined (RFC 3875 4.1.18).
-    let i = 0;
+    let i = 14;
     while (i < vars.length && vars[i] !== key) i += 2;
     if (i < vars.length) vars[i + 1] = `${vars[i + 1]}, ${value}`;
     else vars.push(key, value);
   }
-  if (contentLength) addVar(vars, configEnv, 'CONTENT_LENGTH', String(req.body.length));
-  return new EnvList(fixedBlock(fnName, configEnv), vars);
+  if (contentLength) vars.push('CONTENT_LENGTH', String(req.body.length));
+  return new EnvList(fixed.block, fixed.plain ? vars : withoutConfigured(vars, configEnv));
+}
+
+/** The variables the function's env does not set (its value wins: it is in the fixed block). */
+function withoutConfigured(vars: string[], configEnv: Record<string, string>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < vars.length; i += 2) if (!Object.hasOwn(configEnv, vars[i]!)) out.push(vars[i]!, vars[i + 1]!);
+  return out;
 }
 
 export class CgiParseError extends Error {}

@@ -57,12 +57,33 @@ export class EnvList {
     return Object.fromEntries(this.entries());
   }
 
-  /** The UTF-8 size of every entry with its `=` and NUL (environ_sizes_get). */
+  /** The UTF-8 size of every entry with its `=` and NUL (environ_sizes_get). The variables are
+   *  encoded here, into a scratch buffer that write() then copies: measuring them and encoding
+   *  them later were two passes over every character. */
   size(): number {
-    let size = this.fixed.bytes.length;
+    return this.fixed.bytes.length + this.encode();
+  }
+
+  /** Encodes the variables into the scratch buffer (it holds one list at a time); their size. */
+  private encode(): number {
+    if (scratch.owner === this) return scratch.length;
     const { vars } = this;
-    for (let i = 0; i < vars.length; i++) size += utf8Length(vars[i]!) + 1;
-    return size;
+    let room = 0;
+    for (let i = 0; i < vars.length; i++) room += 3 * vars[i]!.length + 1;
+    if (scratch.bytes.length < room) scratch.bytes = new Uint8Array(2 * room);
+    if (scratch.offsets.length < vars.length / 2) scratch.offsets = new Int32Array(vars.length);
+    const { bytes, offsets } = scratch;
+    let at = 0;
+    for (let i = 0; i < vars.length; i += 2) {
+      offsets[i >> 1] = at;
+      at += putUtf8(bytes, at, vars[i]!);
+      bytes[at++] = 0x3d; // '='
+      at += putUtf8(bytes, at, vars[i + 1]!);
+      bytes[at++] = 0;
+    }
+    scratch.owner = this;
+    scratch.length = at;
+    return at;
   }
 
   /** environ_get: the strings at `bufPtr` (room for size() checked by the caller), a pointer
@@ -72,17 +93,15 @@ export class EnvList {
     u8.set(bytes, bufPtr);
     let p = ptrsPtr;
     for (let i = 0; i < offsets.length; i++, p += 4) dv.setUint32(p, bufPtr + offsets[i]!, true);
-    let at = bufPtr + bytes.length;
-    const { vars } = this;
-    for (let i = 0; i < vars.length; i += 2, p += 4) {
-      dv.setUint32(p, at, true);
-      at += putUtf8(u8, at, vars[i]!);
-      u8[at++] = 0x3d; // '='
-      at += putUtf8(u8, at, vars[i + 1]!);
-      u8[at++] = 0;
-    }
+    const n = this.encode();
+    const base = bufPtr + bytes.length;
+    u8.set(n === scratch.bytes.length ? scratch.bytes : scratch.bytes.subarray(0, n), base);
+    for (let i = 0; i < this.vars.length >> 1; i++, p += 4) dv.setUint32(p, base + scratch.offsets[i]!, true);
   }
 }
+
+/** The variables of the last list measured, encoded (per thread; only one guest runs at a time). */
+const scratch = { owner: undefined as EnvList | undefined, bytes: new Uint8Array(0), offsets: new Int32Array(0), length: 0 };
 
 /** UTF-8 length; a loop for ASCII (nearly every environment string), no native call. */
 export function utf8Length(s: string): number {

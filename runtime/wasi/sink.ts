@@ -36,7 +36,8 @@ export class ByteSink {
       const at = this.length;
       let buf = this.buf;
       if (!buf || buf.length < at + n) {
-        const bigger = new Uint8Array(Math.min(this.limit, Math.max(at + n, 2 * (buf?.length ?? 0), MIN_BYTES)));
+        const size = Math.min(this.limit, Math.max(at + n, 2 * (buf?.length ?? 0), MIN_BYTES));
+        const bigger = size <= MIN_BYTES ? fromSlab(size) : new Uint8Array(size);
         if (buf) bigger.set(buf.subarray(0, at));
         this.buf = buf = bigger;
       }
@@ -61,4 +62,23 @@ export class ByteSink {
 
 /** The first buffer of a sink that is written to: a small response fits. */
 const MIN_BYTES = 256;
+
+/**
+ * First buffers are views of a shared slab: a typed array of its own is an allocation outside
+ * V8's heap (~0.35 µs, and a finalizer for the collector), a view of a slab ~0.03 µs. Nothing
+ * reads a sink's bytes but through the view bytes() returns (a worker copies a body that is a
+ * view before posting it: worker/main.ts).
+ */
+const SLAB_BYTES = 64 << 10;
+let slab = new Uint8Array(0);
+let slabUsed = 0;
+function fromSlab(n: number): Uint8Array {
+  if (slabUsed + n > slab.length) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const view = slab.subarray(slabUsed, slabUsed + n);
+  slabUsed += n;
+  return view;
+}
 const EMPTY = new Uint8Array(0);

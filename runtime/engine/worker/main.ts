@@ -34,9 +34,11 @@ async function handle(m: Exclude<ToWorker, { type: 'init' }>): Promise<void> {
       if (m.artifact || jobs === 0) post({ type: 'running', id: m.id });
       jobs++;
       const result = executor.invoke(m.spec, m.req, m.cold);
-      const body = result.response?.body;
-      // Hand the body's memory over instead of copying it (when it owns its buffer).
-      const transfer = body && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? [body.buffer as ArrayBuffer] : [];
+      let body = result.response?.body;
+      // A view of a larger buffer (a sink's slab, runtime/wasi/sink.ts) is copied out first:
+      // posting it would copy all of that buffer. Then the body's memory is handed over.
+      if (body && (body.byteOffset !== 0 || body.byteLength !== body.buffer.byteLength)) body = result.response!.body = body.slice();
+      const transfer = body ? [body.buffer as ArrayBuffer] : [];
       post({ type: 'done', id: m.id, result, readiness: { name: slotOf(m.spec), ...executor.readiness(m.spec) } }, transfer);
       return;
     }

@@ -94,6 +94,8 @@ export class Preview1Host {
   private buf: ArrayBuffer | undefined;
   private u8: Uint8Array = EMPTY;
   private dv: DataView = EMPTY_VIEW;
+  /** The views of the memory last bound, kept across bind(undefined) (end()). */
+  private last: { buf: ArrayBuffer; u8: Uint8Array; dv: DataView } | undefined;
 
   constructor(readonly config: Preview1Config) {
     this.args = config.args;
@@ -157,8 +159,17 @@ export class Preview1Host {
     const b = this.memory?.buffer;
     if (b === this.buf) return;
     this.buf = b;
-    this.u8 = b ? new Uint8Array(b) : EMPTY;
-    this.dv = b ? new DataView(b) : EMPTY_VIEW;
+    if (!b) {
+      this.u8 = EMPTY;
+      this.dv = EMPTY_VIEW;
+    } else if (b === this.last?.buf) {
+      // A recycled instance's host is bound to the same memory again for each invocation.
+      ({ u8: this.u8, dv: this.dv } = this.last);
+    } else {
+      this.u8 = new Uint8Array(b);
+      this.dv = new DataView(b);
+      this.last = { buf: b, u8: this.u8, dv: this.dv };
+    }
   }
 
   /** [ptr, ptr + len) lies inside the guest's memory. Call view() first. */
