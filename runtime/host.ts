@@ -17,6 +17,7 @@ import { listen, type RunningServer } from './http/server.js';
 import { Invoker, type Resolver } from './invoke/invoker.js';
 import { createMonitoring, type Monitoring } from './monitoring/index.js';
 import { LogStore, TeeLog } from './monitoring/logs.js';
+import { startCheckpointer } from './registry/checkpointer.js';
 import { openDb } from './registry/db.js';
 import { EventQueue } from './registry/events.js';
 import { Registry } from './registry/registry.js';
@@ -134,7 +135,13 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
   // The registry's Resolved is a Resolution (spec, reserved concurrency), kept until a write.
   const resolver: Resolver = opts.resolver ?? { resolve: (name, qualifier) => registry.resolve(name, qualifier) };
   const telemetryDb = openDb(join(dataDir, 'registry.db'), { synchronous: 'NORMAL' });
+  // Telemetry commits every 20 ms under load: its WAL checkpoints run on a thread of their own.
+  const checkpointer = startCheckpointer(telemetryDb);
   const logs = new LogStore(telemetryDb);
+  // Right after a flush: the thread's checkpoint then has the ~20 ms until the next one to
+  // copy everything, and the next flush starts the log over (a checkpoint overlapping commits
+  // never catches up, and the log only grows).
+  logs.onWritten = () => checkpointer.committed();
   // The invoker reports to monitoring through this late-bound tee (monitoring needs the invoker).
   const consoleLog = opts.log ? undefined : new StreamLog();
   const tee = new TeeLog([logs, opts.log ?? consoleLog!]);
@@ -207,6 +214,7 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
       await engine.close();
       logs.flush();
       consoleLog?.flush();
+      await checkpointer.close();
       telemetryDb.close();
       db.close();
     },

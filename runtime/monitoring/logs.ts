@@ -123,6 +123,8 @@ export class LogStore implements InvocationLog {
   private nextId: number;
   /** The last write failed (flushSafe). */
   private failing = false;
+  /** Told after each write of lines (the WAL checkpointer times its checkpoints by it). */
+  onWritten: () => void = () => {};
 
   constructor(
     private readonly db: DB,
@@ -204,6 +206,7 @@ export class LogStore implements InvocationLog {
       throw e;
     }
     this.pending = new Map();
+    this.onWritten();
     for (const p of batch.values()) if (p.buf.length === 64 << 10 && this.spare.length < 4) this.spare.push(p.buf);
   }
 

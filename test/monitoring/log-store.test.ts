@@ -35,6 +35,19 @@ describe('LogStore', () => {
     expect(store.query('g').map((e) => e.requestId)).toEqual(['req-g-0', 'req-g-14', 'req-g-28', 'req-g-42', 'req-g-56']);
   });
 
+  it('says when it has written lines (once per flush that wrote, never for an empty one)', () => {
+    const store = new LogStore(openDb(join(mkdtempSync(join(tmpdir(), 'wisp-logs-')), 'registry.db'), { synchronous: 'NORMAL' }));
+    let written = 0;
+    store.onWritten = () => written++;
+    store.flush();
+    expect(written).toBe(0);
+    store.record(rec('f', 1, ['a']));
+    store.record(rec('g', 2, ['b']));
+    store.flush();
+    store.flush();
+    expect(written).toBe(1);
+  });
+
   it('trims every function in whole batches: never below the bound, never more than a batch over it', () => {
     const db = openDb(join(mkdtempSync(join(tmpdir(), 'wisp-logs-')), 'registry.db'), { synchronous: 'NORMAL' });
     const store = new LogStore(db, 50);
