@@ -48,6 +48,9 @@ describe('startCheckpointer', () => {
     const cp = startCheckpointer(db, { intervalMs: 60_000 });
     open[0]!.cp = cp;
     expect(autocheckpoint(db)).toBe(1000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(cp.active).toBe(false); // no thread before the first commit
+    cp.committed();
     await until(() => cp.active);
     expect(autocheckpoint(db)).toBe(0);
     const before = statSync(file).size;
@@ -70,6 +73,7 @@ describe('startCheckpointer', () => {
     const { db, file } = fresh();
     const cp = startCheckpointer(db, { intervalMs: 50 });
     open[0]!.cp = cp;
+    cp.committed();
     await until(() => cp.active);
     write(db);
     await until(() => statSync(file).size > 8_000_000);
@@ -79,6 +83,7 @@ describe('startCheckpointer', () => {
     const { db, file } = fresh();
     const cp = startCheckpointer(db, { intervalMs: 60_000 });
     open[0]!.cp = cp;
+    cp.committed(); // starts the thread; not a checkpoint yet (it is not ready)
     await until(() => cp.active);
     write(db);
     cp.committed();
@@ -96,6 +101,7 @@ describe('startCheckpointer', () => {
     const { db } = fresh();
     const logged: string[] = [];
     const broken = startCheckpointer(db, { lib: '/nonexistent/better-sqlite3.js', onLog: (m) => logged.push(m) });
+    broken.committed();
     await until(() => logged.length > 0);
     expect(logged[0]).toMatch(/WAL checkpoints back on the host's thread/);
     expect(broken.active).toBe(false);
@@ -104,6 +110,7 @@ describe('startCheckpointer', () => {
     await broken.close();
 
     const cp = startCheckpointer(db, { onLog: (m) => logged.push(m) });
+    cp.committed();
     await until(() => cp.active);
     expect(autocheckpoint(db)).toBe(0);
     await cp.close();

@@ -96,53 +96,61 @@ export function startCheckpointer(
     waiting.clear();
   };
   let worker: Worker | undefined;
-  try {
-    worker = new Worker(THREAD, {
-      eval: true,
-      execArgv: workerExecArgv(process.execArgv),
-      workerData: {
-        lib: opts.lib ?? req.resolve('better-sqlite3'),
-        addon: req.resolve('better-sqlite3/build/Release/better_sqlite3.node'),
-        file: db.name,
-        intervalMs,
-      },
-    });
-  } catch (e) {
-    fallBack(e instanceof Error ? e.message : String(e));
-  }
-  // The thread never keeps the host alive.
-  worker?.unref();
-  worker?.on('message', (m: FromThread) => {
-    if (m.type === 'ready') {
-      if (stopped || fellBack || !db.open) return;
-      db.pragma('wal_autocheckpoint = 0');
-      active = true;
-    } else if (m.type === 'error') {
-      // One failed checkpoint (a lock held too long): the next may work; meanwhile the
-      // connection checkpoints too, and keeps doing so.
-      fallBack(`a checkpoint failed: ${m.message}`);
-      void worker?.terminate();
-    } else {
-      const w = waiting.get(m.id);
-      waiting.delete(m.id);
-      if (m.result) w?.ok(m.result);
-      else w?.fail(new Error(m.error ?? 'checkpoint failed'));
+  let gone = true;
+  let exited = Promise.resolve();
+  /** The thread starts with the first commit (not with the host: its boot would compete with
+   *  the host's own start for the CPU, and a host that logs nothing needs none). */
+  const boot = () => {
+    try {
+      worker = new Worker(THREAD, {
+        eval: true,
+        execArgv: workerExecArgv(process.execArgv),
+        workerData: {
+          lib: opts.lib ?? req.resolve('better-sqlite3'),
+          addon: req.resolve('better-sqlite3/build/Release/better_sqlite3.node'),
+          file: db.name,
+          intervalMs,
+        },
+      });
+    } catch (e) {
+      fallBack(e instanceof Error ? e.message : String(e));
+      return;
     }
-  });
-  worker?.on('error', (e) => fallBack(e.message));
-  let gone = !worker;
-  const exited = new Promise<void>((r) => {
-    worker?.once('exit', (code) => {
-      gone = true;
-      if (!stopped) fallBack(`the checkpoint thread exited (${code})`);
-      r();
+    gone = false;
+    // The thread never keeps the host alive.
+    worker.unref();
+    worker.on('message', (m: FromThread) => {
+      if (m.type === 'ready') {
+        if (stopped || fellBack || !db.open) return;
+        db.pragma('wal_autocheckpoint = 0');
+        active = true;
+      } else if (m.type === 'error') {
+        // The connection checkpoints itself from now on (a lock held too long, a full disk:
+        // whatever it was, SQLite's own way is the safe one).
+        fallBack(`a checkpoint failed: ${m.message}`);
+        void worker?.terminate();
+      } else {
+        const w = waiting.get(m.id);
+        waiting.delete(m.id);
+        if (m.result) w?.ok(m.result);
+        else w?.fail(new Error(m.error ?? 'checkpoint failed'));
+      }
     });
-  });
+    worker.on('error', (e) => fallBack(e.message));
+    exited = new Promise<void>((r) => {
+      worker!.once('exit', (code) => {
+        gone = true;
+        if (!stopped) fallBack(`the checkpoint thread exited (${code})`);
+        r();
+      });
+    });
+  };
   return {
     get active() {
       return active;
     },
     committed() {
+      if (!worker && !stopped && !fellBack) boot();
       if (!active) return;
       const now = Date.now();
       if (now - lastCheckpoint < intervalMs) return;
