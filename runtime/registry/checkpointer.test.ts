@@ -28,7 +28,7 @@ const until = async (ok: () => boolean, ms = 10_000) => {
   const t0 = Date.now();
   while (!ok()) {
     if (Date.now() - t0 > ms) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
   }
 };
 
@@ -88,6 +88,14 @@ describe('startCheckpointer', () => {
     write(db);
     cp.committed();
     await until(() => statSync(file).size > 8_000_000);
+    // ... and done copying (the file grows while the thread copies).
+    let last = -1;
+    await until(() => {
+      const now = statSync(file).size;
+      const still = now === last;
+      last = now;
+      return still;
+    });
     const size = statSync(file).size;
     write(db);
     cp.committed(); // not due yet
