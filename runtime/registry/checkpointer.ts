@@ -3,21 +3,25 @@
 // under load the log store's flush that crossed the line took ~4 ms instead of ~0.25 ms, about
 // once a second, and those flushes were most of hello-c's p99 (docs/bench.md, 5e). SQLite's own
 // advice: turn automatic checkpoints off on the busy connection and run them from another
-// thread. A worker thread with a connection of its own runs `wal_checkpoint(PASSIVE)` every
-// second: passive, it never waits for the writer, and the writer never waits for it (the
-// writer starts the log over once everything in it is copied).
+// thread. A worker thread with a connection of its own runs `wal_checkpoint(PASSIVE)`: passive,
+// it never waits for the writer and the writer never waits for it. It is asked right after a
+// commit (at most once a second): a checkpoint overlapping the next commit would not copy
+// everything, and only when everything is copied does the next commit start the log over — on
+// a timer alone the log grew without end under load. A quiet connection is checkpointed by the
+// thread's own timer.
 //
-// The busy connection gives up its automatic checkpoints only once the thread has opened the
-// database; if the thread cannot start, fails a checkpoint or dies, the connection gets them
-// back (and the failure is logged), so the log never grows without bound.
+// The thread starts with the first commit; the busy connection gives up its automatic
+// checkpoints only once the thread has opened the database; if the thread cannot start, fails a
+// checkpoint or dies, the connection gets them back (and the failure is logged), so the log
+// never grows without bound.
 
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { workerExecArgv } from '../engine/worker/early.js';
 import type { DB } from './db.js';
 
-/** How often the thread checkpoints (default). At ~40k logged invocations a second the log
- *  grows ~5 MB in that time. */
+/** At most how often the thread checkpoints (default). At ~40k logged invocations a second the
+ *  log grows ~5 MB in that time. */
 export const CHECKPOINT_MS = 1000;
 /** SQLite's default, given back when the thread is gone. */
 const AUTOCHECKPOINT_PAGES = 1000;
