@@ -8,41 +8,19 @@
 // Used to decide host-level changes (docs/bench.md records the results).
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { firstResponse, NODE_E_HI, startChild, which, wrk, type Child } from './lib/proc.js';
+import { abArgs, helloCFunctions } from './lib/ab-args.js';
 import { summarize } from './lib/stats.js';
 
-const argv = process.argv.slice(2);
-const flag = (name: string, dflt: number) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(argv[i + 1]) : dflt;
-};
-const envArgs = argv.flatMap((a, i) => (a === '--env' ? [argv[i + 1]!] : []));
-const subjects = argv
-  .filter((a, i) => /^[^-][^=]*=/.test(a) && argv[i - 1] !== '--env')
-  .map((a) => {
-    const name = a.split('=')[0]!;
-    const env: Record<string, string> = {};
-    for (const e of envArgs.filter((e) => e.startsWith(`${name}:`))) {
-      const kv = e.slice(name.length + 1);
-      env[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
-    }
-    return { name, dir: resolve(a.slice(a.indexOf('=') + 1)), env };
-  });
-if (subjects.length === 0) {
-  console.error('usage: node dist/bench/ab-host.js NAME=CHECKOUT [NAME=CHECKOUT ...] [--rounds N] [--load-seconds S]');
-  process.exit(2);
-}
+const { subjects, flag } = abArgs(
+  process.argv.slice(2),
+  'node dist/bench/ab-host.js NAME=CHECKOUT [NAME=CHECKOUT ...] [--rounds N] [--load-seconds S]',
+);
 const ROUNDS = flag('rounds', 9);
 const LOAD_SECONDS = flag('load-seconds', 3);
-
-const tmp = mkdtempSync(join(tmpdir(), 'wisp-ab-'));
-const fnsDir = join(tmp, 'functions');
-mkdirSync(fnsDir);
-const helloC = resolve(import.meta.dirname, '../../examples/hello-c');
-writeFileSync(join(fnsDir, 'functions.json'), JSON.stringify({ functions: [{ name: 'hello-c', source: helloC, env: { GREETING: 'Hello' } }] }));
+const { tmp, fnsDir } = helloCFunctions('wisp-ab-');
 
 /** Each checkout's production launcher: bin/wisp-host (startup snapshot) where it has one. */
 const launcher = (dir: string): { cmd: string; args: string[] } =>

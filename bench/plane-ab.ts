@@ -7,31 +7,19 @@
 // 5e). Usage (pin it to one core for steadier figures):
 //   taskset -c 1 node dist/bench/plane-ab.js A=/path/to/checkout-a B=/path/to/checkout-b [--blocks 15] [--requests 40000] > /dev/null
 
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { abArgs, helloCFunctions } from './lib/ab-args.js';
 import { summarize } from './lib/stats.js';
 
-const argv = process.argv.slice(2);
-const flag = (name: string, dflt: number) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(argv[i + 1]) : dflt;
-};
-const subjects = argv.filter((a) => /^[^-][^=]*=/.test(a)).map((a) => ({ name: a.split('=')[0]!, dir: resolve(a.slice(a.indexOf('=') + 1)) }));
-if (subjects.length === 0) {
-  console.error('usage: node dist/bench/plane-ab.js NAME=CHECKOUT [NAME=CHECKOUT ...] [--blocks 15] [--requests 40000]');
-  process.exit(2);
-}
+const { subjects, flag } = abArgs(
+  process.argv.slice(2),
+  'node dist/bench/plane-ab.js NAME=CHECKOUT [NAME=CHECKOUT ...] [--blocks 15] [--requests 40000]',
+);
 const BLOCKS = flag('blocks', 15);
 const REQUESTS = flag('requests', 40_000);
-
-const tmp = mkdtempSync(join(tmpdir(), 'wisp-plane-ab-'));
-const fnsDir = join(tmp, 'functions');
-mkdirSync(fnsDir);
-const helloC = resolve(import.meta.dirname, '../../examples/hello-c');
-writeFileSync(join(fnsDir, 'functions.json'), JSON.stringify({ functions: [{ name: 'hello-c', source: helloC, env: { GREETING: 'Hello' } }] }));
+const { tmp, fnsDir } = helloCFunctions('wisp-plane-ab-');
 
 type Plane = (m: IncomingMessage) => unknown;
 const planes: { name: string; plane: Plane; close: () => Promise<void>; cpu: number[] }[] = [];
