@@ -53,14 +53,15 @@ const Database = require(workerData.lib);
 const db = new Database(workerData.file, { nativeBinding: workerData.addon });
 let last = 0;
 const run = () => { last = Date.now(); return db.pragma('wal_checkpoint(PASSIVE)')[0]; };
-const timer = setInterval(() => {
-  if (Date.now() - last < workerData.intervalMs) return;
+const runOrSay = () => {
   try { run(); } catch (e) { parentPort.postMessage({ type: 'error', message: String(e && e.message) }); }
+};
+const timer = setInterval(() => {
+  if (Date.now() - last >= workerData.intervalMs) runOrSay();
 }, workerData.intervalMs);
 parentPort.on('message', (m) => {
-  if (m.type === 'checkpoint' && m.id < 0) {
-    try { run(); } catch (e) { parentPort.postMessage({ type: 'error', message: String(e && e.message) }); }
-  } else if (m.type === 'checkpoint') {
+  if (m.type === 'checkpoint' && m.id < 0) runOrSay();
+  else if (m.type === 'checkpoint') {
     try { parentPort.postMessage({ type: 'result', id: m.id, result: run() }); }
     catch (e) { parentPort.postMessage({ type: 'result', id: m.id, error: String(e && e.message) }); }
   } else if (m.type === 'stop') {

@@ -54,6 +54,8 @@ const FIRST_RESPAWN_DELAY_MS = 50;
 const MAX_RESPAWN_DELAY_MS = 30_000;
 /** Failures in a row after which jobs are answered (crashed) instead of waiting for a worker. */
 const FAILED_STARTS_BEFORE_GIVING_UP = 3;
+/** What a job is answered while workers keep failing to start. */
+const noWorker = (why: string): JobOutcome => ({ crashed: `no worker could start: ${why}` });
 
 class WorkerHandle {
   job: Job | undefined;
@@ -125,7 +127,7 @@ export class WorkerPool {
     if (this.closed) return Promise.resolve({ crashed: 'host is shutting down' });
     // Workers keep failing to start and none is up: answer now (the next try still comes).
     if (this.failedStarts >= FAILED_STARTS_BEFORE_GIVING_UP && !this.handles.some((h) => h.ready)) {
-      return Promise.resolve({ crashed: `no worker could start: ${this.startFailure}` });
+      return Promise.resolve(noWorker(this.startFailure));
     }
     return new Promise((resolve) => {
       this.queue.push({ ...job, resolve });
@@ -229,7 +231,7 @@ export class WorkerPool {
       // Nothing can run them: answer now rather than hold callers until a worker boots.
       const waiting = this.queue;
       this.queue = [];
-      for (const j of waiting) j.resolve({ crashed: `no worker could start: ${why}` });
+      for (const j of waiting) j.resolve(noWorker(why));
     }
     clearTimeout(this.respawn);
     this.respawn = setTimeout(() => {
