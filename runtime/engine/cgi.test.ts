@@ -126,5 +126,7 @@ describe('cgiEnvironment', () => {
     expect(run('fa', {})).not.toContain('MORE=1');
     expect(run('fb', { GREETING: 'yo' })).toContain('SCRIPT_NAME=/fn/fb');
     expect(run('fa', { GREETING: 'hi', SERVER_SOFTWARE: 'mine' })).toEqual(a);
+    // The configured order is the guest's: a reordered env is a new block.
+    expect(run('fa', { SERVER_SOFTWARE: 'mine', GREETING: 'hi' }).slice(3, 5)).toEqual(['SERVER_SOFTWARE=mine', 'GREETING=hi']);
   });
 });

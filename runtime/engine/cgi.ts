@@ -32,14 +32,12 @@ const fixedByFunction = new Map<string, Fixed>();
 /** Bounded: a host may run many functions; a miss only re-encodes ~100 bytes. */
 const MAX_FIXED = 256;
 
+/** The same variables, values and order (the order is the guest's environ order, as for the
+ *  executor's configurations). */
 function sameEnv(a: Record<string, string>, b: Record<string, string>): boolean {
-  let n = 0;
-  for (const k in a) {
-    if (a[k] !== b[k] || !Object.hasOwn(b, k)) return false;
-    n++;
-  }
-  for (const _ in b) n--;
-  return n === 0;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k] === b[k]);
 }
 
 /** What a request sets, besides HTTP_*. */
